@@ -1,0 +1,62 @@
+/**
+ * Core configuration. Relationships between the numbers are asserted here, once, at construction
+ * (etcd-raft's Config.validate): a bad config is a programmer error, not an operating one.
+ */
+import { assert } from '../shared/assert.js';
+import type { LogIndex, NodeId } from '../shared/ids.js';
+import type { Rng } from '../shared/rng.js';
+import type { LogReader } from './log-reader.js';
+import type { CoreLogger } from './logger.js';
+import type { ConfState } from './types.js';
+
+export interface RaftConfig {
+  readonly id: NodeId;
+  readonly storage: LogReader;
+  /** Highest index the state machine has durably applied (0 for a new node). */
+  readonly applied: LogIndex;
+  /** Membership as of `applied` (the state machine persists it with the data). */
+  readonly confState: ConfState;
+  /** Election timeout is drawn uniformly from [electionTicks, 2 * electionTicks) (thesis §3.4). */
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly rng: Rng;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  /** Appends in flight to one follower in the replicate state (pipelining bound). */
+  readonly inflightMessagesMax: number;
+  /** Payload bytes in one AppendEntries. */
+  readonly appendBytesMax: number;
+  /** Payload bytes in one InstallSnapshot chunk. */
+  readonly snapshotChunkBytesMax: number;
+  /** Bytes of proposed but uncommitted entries a leader accepts before answering OVERLOADED. */
+  readonly uncommittedBytesMax: number;
+  /** Linearizable reads waiting for confirmation at a leader before answering OVERLOADED. */
+  readonly pendingReadsMax: number;
+  readonly logger: CoreLogger;
+}
+
+export const defaultTuning = {
+  electionTicks: 10,
+  heartbeatTicks: 1,
+  preVote: true,
+  checkQuorum: true,
+  inflightMessagesMax: 256,
+  appendBytesMax: 1024 * 1024,
+  snapshotChunkBytesMax: 512 * 1024,
+  uncommittedBytesMax: 64 * 1024 * 1024,
+  pendingReadsMax: 10_000,
+} as const;
+
+export function validateConfig(config: RaftConfig): void {
+  assert(config.heartbeatTicks >= 1, 'heartbeatTicks must be >= 1');
+  assert(config.electionTicks > config.heartbeatTicks, 'electionTicks must exceed heartbeatTicks');
+  assert(config.inflightMessagesMax >= 1, 'inflightMessagesMax must be >= 1');
+  assert(config.appendBytesMax >= 1, 'appendBytesMax must be >= 1');
+  assert(config.snapshotChunkBytesMax >= 1, 'snapshotChunkBytesMax must be >= 1');
+  assert(config.uncommittedBytesMax >= 1, 'uncommittedBytesMax must be >= 1');
+  assert(config.pendingReadsMax >= 1, 'pendingReadsMax must be >= 1');
+  const snapshot = config.storage.snapshotMeta();
+  assert(config.applied >= snapshot.index, 'applied must not be behind the snapshot');
+  assert(config.applied <= config.storage.hardState().commit || config.applied === snapshot.index,
+    'applied must not be ahead of the durable commit index');
+}

@@ -1,0 +1,126 @@
+/**
+ * Elections: randomized timeouts (thesis §3.4), PreVote (§9.6), the leader lease that CheckQuorum
+ * makes possible (§6.2, §9.6: a node that heard from a leader recently ignores vote requests), and
+ * the term rules every message goes through first.
+ */
+import { term as toTerm, type NodeId } from '../shared/ids.js';
+import type { RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
+import type { RaftNode } from './node.js';
+import { tallyVotes } from './quorum.js';
+
+export function tickElection(node: RaftNode): void {
+  node.electionElapsed++;
+  if (node.isPromotable() && node.electionElapsed >= node.randomizedElectionTicks) {
+    node.electionElapsed = 0;
+    campaign(node, node.cfg.preVote ? 'preVote' : 'election');
+  }
+}
+
+export type CampaignKind = 'preVote' | 'election' | 'transfer';
+
+export function campaign(node: RaftNode, kind: CampaignKind): void {
+  if (!node.isPromotable()) return;
+  if (kind === 'preVote') node.becomePreCandidate();
+  else node.becomeCandidate();
+  const preVote = kind === 'preVote';
+  const campaignTerm = preVote ? toTerm(node.term + 1) : node.term;
+  if (tallyVotes(node.conf.voters, node.votes) === 'won') {
+    wonCampaign(node, preVote);
+    return;
+  }
+  for (const to of node.conf.voters) {
+    if (to === node.id) continue;
+    node.send({
+      type: 'requestVote',
+      from: node.id,
+      to,
+      term: campaignTerm,
+      lastLogIndex: node.log.lastIndex(),
+      lastLogTerm: node.log.lastTerm(),
+      preVote,
+      transfer: kind === 'transfer',
+    });
+  }
+}
+
+function wonCampaign(node: RaftNode, preVote: boolean): void {
+  if (preVote) campaign(node, 'election');
+  else node.becomeLeader();
+}
+
+/** Within an election timeout of hearing from a live leader (only meaningful with CheckQuorum). */
+function inLease(node: RaftNode): boolean {
+  return node.cfg.checkQuorum && node.leader !== null && node.electionElapsed < node.cfg.electionTicks;
+}
+
+/**
+ * Applies the term rules to any message; returns false if the message must be dropped.
+ * Filters stale and disruptive input before anything else looks at it.
+ */
+export function handleTerm(node: RaftNode, m: RaftMessage): boolean {
+  if (m.term > node.term) return handleHigherTerm(node, m);
+  if (m.term < node.term) {
+    handleLowerTerm(node, m);
+    return false;
+  }
+  return true;
+}
+
+function handleHigherTerm(node: RaftNode, m: RaftMessage): boolean {
+  if (m.type === 'requestVote') {
+    // A node that heard from its leader recently ignores campaigns (unless the leader asked for
+    // one via TimeoutNow): this is what keeps a rejoining node from disrupting a healthy cluster.
+    if (!m.transfer && inLease(node)) {
+      node.logger.debug({ term: node.term, peer: m.from, leader: node.leader }, 'ignored vote request in lease');
+      return false;
+    }
+    if (m.preVote) return true; // Answering a pre-vote never changes our term.
+  }
+  if (m.type === 'requestVoteReply' && m.preVote && m.granted) return true; // Granted at our future term.
+  const fromLeader = m.type === 'appendEntries' || m.type === 'heartbeat' || m.type === 'installSnapshot';
+  node.becomeFollower(m.term, fromLeader ? m.from : null);
+  return true;
+}
+
+function handleLowerTerm(node: RaftNode, m: RaftMessage): void {
+  if (m.type === 'appendEntries' || m.type === 'heartbeat') {
+    // A stale leader (e.g. cut off while we moved on) learns our term from this and steps down.
+    node.send({
+      type: 'appendEntriesReply', from: node.id, to: m.from, term: node.term, success: false,
+      index: node.log.lastIndex(), hintIndex: node.log.lastIndex(), hintTerm: node.log.lastTerm(),
+    });
+  } else if (m.type === 'requestVote' && m.preVote) {
+    // Tell the pre-candidate our term so it stops campaigning from behind.
+    node.send({ type: 'requestVoteReply', from: node.id, to: m.from, term: node.term, preVote: true, granted: false });
+  }
+}
+
+export function handleRequestVote(node: RaftNode, m: RequestVote): void {
+  const canVote =
+    node.vote === m.from ||
+    (node.vote === null && node.leader === null) ||
+    (m.preVote && m.term > node.term);
+  const granted = canVote && node.hooks().isUpToDate(m.lastLogIndex, m.lastLogTerm);
+  node.send({
+    type: 'requestVoteReply',
+    from: node.id,
+    to: m.from,
+    term: granted ? m.term : node.term,
+    preVote: m.preVote,
+    granted,
+  });
+  if (granted && !m.preVote) {
+    node.vote = m.from;
+    node.electionElapsed = 0;
+  }
+  node.logger.debug({ term: node.term, peer: m.from, preVote: m.preVote, granted }, 'answered vote request');
+}
+
+export function handleVoteReply(node: RaftNode, m: RequestVoteReply): void {
+  const expecting = (node.role === 'preCandidate' && m.preVote) || (node.role === 'candidate' && !m.preVote);
+  if (!expecting) return;
+  node.votes.set(m.from as NodeId, m.granted);
+  const outcome = tallyVotes(node.conf.voters, node.votes);
+  if (outcome === 'won') wonCampaign(node, m.preVote);
+  else if (outcome === 'lost') node.becomeFollower(node.term, null);
+}

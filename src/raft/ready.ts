@@ -1,0 +1,41 @@
+/**
+ * What the core owes the outside world after some input, and the order the caller must honour:
+ *  1. persist `hardState`, `entriesToPersist` (overwriting any suffix from their first index) and
+ *     `snapshotChunk` in one durable write;
+ *  2. only then send `messages` (append and vote replies promise durability: thesis §3.8);
+ *  3. if `snapshotChunk.done`, install that snapshot into the state machine;
+ *  4. apply `entriesToApply` in order and serve `readStates` once applied >= their index;
+ *  5. call `advance(ready)`.
+ */
+import type { NodeId, Term } from '../shared/ids.js';
+import type { RaftMessage } from './messages.js';
+import type { HardState, LogEntry, ReadState, SnapshotChunk, SoftState } from './types.js';
+
+export interface Ready {
+  readonly softState?: SoftState;
+  readonly hardState?: HardState;
+  readonly entriesToPersist: readonly LogEntry[];
+  readonly snapshotChunk?: SnapshotChunk;
+  readonly messages: readonly RaftMessage[];
+  readonly entriesToApply: readonly LogEntry[];
+  readonly readStates: readonly ReadState[];
+  /** Reads this node accepted but can no longer confirm (lost leadership): answer them NOT_LEADER. */
+  readonly readsDropped: readonly string[];
+}
+
+export type CoreErrorCode = 'NOT_LEADER' | 'NO_LEADER' | 'OVERLOADED' | 'INVALID_ARGUMENT' | 'BUSY';
+
+export interface CoreError {
+  readonly code: CoreErrorCode;
+  readonly message: string;
+  /** Best-known leader for NOT_LEADER, or null. */
+  readonly leader: NodeId | null;
+  readonly term: Term;
+}
+
+export type CoreResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: CoreError };
+
+export interface Proposed {
+  readonly index: number;
+  readonly term: number;
+}
