@@ -1,0 +1,227 @@
+/**
+ * Server configuration: defaults, then a JSON config file, then RAFTKV_* environment variables,
+ * then command-line flags (later wins). Everything is validated once at start, and every problem
+ * is reported with the setting's name and where it came from, so a bad deployment fails fast
+ * with a message an operator can act on.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface ServerConfig {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** host:port this node's gRPC server binds (clients and peers). */
+  readonly listen: string;
+  /** host:port peers and clients should dial; defaults to `listen`. */
+  readonly advertise: string;
+  /** Founding members (id -> address), including this node unless it joins later. */
+  readonly peers: ReadonlyMap<number, string>;
+  readonly dataDir: string;
+  /** Start empty and wait to be added by a membership change, instead of founding the cluster. */
+  readonly join: boolean;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly logLevel: string;
+  /** Largest gRPC request accepted, in bytes. */
+  readonly requestBytesMax: number;
+  /** Client writes waiting for commit before new ones get RESOURCE_EXHAUSTED. */
+  readonly pendingProposalsMax: number;
+  /** Deadline applied when a client sets none. */
+  readonly defaultDeadlineMs: number;
+  readonly sessionTtlMs: number;
+  /** Applied entries past the last snapshot before a new snapshot compacts the log. */
+  readonly snapshotEntries: number;
+  /** Serve reads from the leader's lease, without a heartbeat round (opt-in; see docs). */
+  readonly leaseReads: boolean;
+}
+
+export const defaultServerConfig = {
+  clusterId: 'raftkv',
+  dataDir: './data',
+  join: false,
+  tickMs: 50,
+  electionTicks: 10,
+  heartbeatTicks: 1,
+  logLevel: 'info',
+  requestBytesMax: 4 * 1024 * 1024,
+  pendingProposalsMax: 10_000,
+  defaultDeadlineMs: 5_000,
+  sessionTtlMs: 10 * 60_000,
+  snapshotEntries: 10_000,
+  leaseReads: false,
+} as const;
+
+type Raw = Record<string, unknown>;
+type Source = { readonly name: string; readonly values: Raw };
+
+const FLAG_NAMES: Record<string, string> = {
+  'node-id': 'nodeId', 'cluster-id': 'clusterId', listen: 'listen', advertise: 'advertise', peers: 'peers',
+  'data-dir': 'dataDir', join: 'join', 'tick-ms': 'tickMs', 'election-ticks': 'electionTicks',
+  'heartbeat-ticks': 'heartbeatTicks', 'log-level': 'logLevel', 'request-bytes-max': 'requestBytesMax',
+  'pending-proposals-max': 'pendingProposalsMax', 'default-deadline-ms': 'defaultDeadlineMs',
+  'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'lease-reads': 'leaseReads',
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses `--name value`, `--name=value` and bare boolean `--join`; returns the config file path too. */
+export function parseFlags(argv: readonly string[]): { values: Raw; configFile: string | undefined } {
+  const values: Raw = {};
+  let configFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument "${arg}": flags look like --name value`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const isBool = name === 'join' || name === 'lease-reads';
+    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (value === undefined && !isBool) value = argv[++i];
+    if (value === undefined && isBool) value = 'true';
+    if (value === undefined) throw new ConfigError(`Flag --${name} needs a value`);
+    if (name === 'config') configFile = value;
+    else if (FLAG_NAMES[name] !== undefined) values[FLAG_NAMES[name]] = value;
+    else throw new ConfigError(`Unknown flag --${name}; known flags: --config, ${Object.keys(FLAG_NAMES).map((f) => `--${f}`).join(', ')}`);
+  }
+  return { values, configFile };
+}
+
+export function envValues(env: NodeJS.ProcessEnv): Raw {
+  const values: Raw = {};
+  for (const [flag, key] of Object.entries(FLAG_NAMES)) {
+    const value = env[`RAFTKV_${flag.toUpperCase().replace(/-/g, '_')}`];
+    if (value !== undefined && value !== '') values[key] = value;
+  }
+  return values;
+}
+
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig {
+  const flags = parseFlags(argv);
+  const configFile = flags.configFile ?? env['RAFTKV_CONFIG'];
+  const sources: Source[] = [{ name: 'defaults', values: { ...defaultServerConfig } }];
+  if (configFile !== undefined) sources.push({ name: `config file ${configFile}`, values: readConfigFile(configFile) });
+  sources.push({ name: 'environment', values: envValues(env) }, { name: 'flags', values: flags.values });
+  return validate(sources);
+}
+
+function readConfigFile(path: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file "${path}": ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`Cannot parse config file "${path}" as JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`Config file "${path}" must hold a JSON object`);
+  }
+  const known = new Set(Object.values(FLAG_NAMES));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`Unknown setting "${key}" in config file "${path}"`);
+  }
+  return parsed as Raw;
+}
+
+/** Finds each setting's winning source, then converts and checks it. */
+function validate(sources: readonly Source[]): ServerConfig {
+  const pick = (key: string): { value: unknown; from: string } | undefined => {
+    for (let i = sources.length - 1; i >= 0; i--) {
+      const source = sources[i];
+      if (source !== undefined && source.values[key] !== undefined) return { value: source.values[key], from: source.name };
+    }
+    return undefined;
+  };
+  const int = (key: string, min: number, max = Number.MAX_SAFE_INTEGER): number => toInt(key, pick(key), min, max);
+  const str = (key: string): string => toStr(key, pick(key));
+  const bool = (key: string): boolean => toBool(key, pick(key));
+  const listen = str('listen');
+  checkAddress('listen', listen);
+  const advertise = pick('advertise') === undefined ? listen : str('advertise');
+  checkAddress('advertise', advertise);
+  const nodeId = int('nodeId', 1);
+  const peers = toPeers(pick('peers'));
+  const join = bool('join');
+  if (!join && !peers.has(nodeId)) {
+    throw new ConfigError(`Setting peers must include this node (${nodeId}) unless --join is set`);
+  }
+  const electionTicks = int('electionTicks', 2, 1000);
+  const heartbeatTicks = int('heartbeatTicks', 1, 1000);
+  if (heartbeatTicks >= electionTicks) {
+    throw new ConfigError(`Setting heartbeatTicks (${heartbeatTicks}) must be below electionTicks (${electionTicks})`);
+  }
+  return {
+    nodeId, clusterId: str('clusterId'), listen, advertise, peers, dataDir: str('dataDir'), join,
+    tickMs: int('tickMs', 1, 60_000), electionTicks, heartbeatTicks, logLevel: toLevel(pick('logLevel')),
+    requestBytesMax: int('requestBytesMax', 64 * 1024, 64 * 1024 * 1024),
+    pendingProposalsMax: int('pendingProposalsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
+    sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), leaseReads: bool('leaseReads'),
+  };
+}
+
+type Picked = { value: unknown; from: string } | undefined;
+
+function toInt(key: string, picked: Picked, min: number, max: number): number {
+  if (picked === undefined) throw new ConfigError(`Setting ${key} is required`);
+  const n = typeof picked.value === 'number' ? picked.value : Number(picked.value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`Setting ${key} from ${picked.from} must be an integer in [${min}, ${max}], got "${String(picked.value)}"`);
+  }
+  return n;
+}
+
+function toStr(key: string, picked: Picked): string {
+  if (picked === undefined) throw new ConfigError(`Setting ${key} is required`);
+  if (typeof picked.value !== 'string' || picked.value.length === 0) {
+    throw new ConfigError(`Setting ${key} from ${picked.from} must be a non-empty string`);
+  }
+  return picked.value;
+}
+
+function toBool(key: string, picked: Picked): boolean {
+  const v = picked?.value;
+  if (v === true || v === 'true' || v === '1') return true;
+  if (v === false || v === 'false' || v === '0' || v === undefined) return false;
+  throw new ConfigError(`Setting ${key} from ${picked?.from ?? 'defaults'} must be true or false, got "${String(v)}"`);
+}
+
+function toLevel(picked: Picked): string {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  const v = String(picked?.value ?? 'info');
+  if (!levels.includes(v)) throw new ConfigError(`Setting logLevel from ${picked?.from} must be one of ${levels.join(', ')}, got "${v}"`);
+  return v;
+}
+
+function checkAddress(key: string, address: string): void {
+  const match = /^(.+):(\d+)$/.exec(address);
+  const port = Number(match?.[2]);
+  if (match === null || !(port >= 0 && port <= 65535)) {
+    throw new ConfigError(`Setting ${key} must look like host:port, got "${address}"`);
+  }
+}
+
+/** `1=host:port,2=host:port` or a JSON object / array of { id, address }. */
+function toPeers(picked: Picked): Map<number, string> {
+  const peers = new Map<number, string>();
+  if (picked === undefined) return peers;
+  const entries: [string, unknown][] = typeof picked.value === 'string'
+    ? picked.value.split(',').filter((s) => s.trim() !== '').map((pair) => {
+      const eq = pair.indexOf('=');
+      return [pair.slice(0, eq).trim(), eq < 0 ? undefined : pair.slice(eq + 1).trim()];
+    })
+    : Object.entries(picked.value as Raw);
+  for (const [idText, address] of entries) {
+    const id = Number(idText);
+    if (!Number.isSafeInteger(id) || id < 1 || typeof address !== 'string') {
+      throw new ConfigError(`Setting peers from ${picked.from} must look like "1=host:port,2=host:port", got "${String(picked.value)}"`);
+    }
+    checkAddress(`peers[${id}]`, address);
+    peers.set(id, address);
+  }
+  return peers;
+}

@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/server/config.js';
+
+const base = ['--node-id', '1', '--listen', '127.0.0.1:7001', '--peers', '1=127.0.0.1:7001,2=127.0.0.1:7002'];
+
+describe('loadConfig()', () => {
+  it('applies defaults, then file, then environment, then flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raftkv-config-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ tickMs: 20, dataDir: '/from/file', logLevel: 'debug' }));
+    const config = loadConfig([...base, '--config', file, '--log-level', 'warn'], { RAFTKV_DATA_DIR: '/from/env' });
+    expect(config.tickMs).toBe(20);
+    expect(config.dataDir).toBe('/from/env');
+    expect(config.logLevel).toBe('warn');
+    expect(config.electionTicks).toBe(10);
+    expect([...config.peers]).toEqual([[1, '127.0.0.1:7001'], [2, '127.0.0.1:7002']]);
+    expect(config.advertise).toBe('127.0.0.1:7001');
+  });
+
+  it.each([
+    { argv: [...base, '--tick-ms', 'fast'], message: /tickMs from flags must be an integer in \[1, 60000\], got "fast"/ },
+    { argv: [...base, '--bogus', '1'], message: /Unknown flag --bogus/ },
+    { argv: ['--node-id', '3', '--listen', '127.0.0.1:1', '--peers', '1=127.0.0.1:7001'], message: /peers must include this node \(3\)/ },
+    { argv: [...base, '--listen', 'nowhere'], message: /listen must look like host:port, got "nowhere"/ },
+    { argv: [...base, '--election-ticks', '2', '--heartbeat-ticks', '2'], message: /heartbeatTicks \(2\) must be below electionTicks \(2\)/ },
+    { argv: [...base, '--peers', '1=127.0.0.1:7001,x'], message: /peers from flags must look like/ },
+    { argv: [...base, '--config', '/nonexistent/raftkv.json'], message: /Cannot read config file "\/nonexistent\/raftkv.json"/ },
+    { argv: ['--listen', '127.0.0.1:1'], message: /nodeId is required/ },
+  ])('rejects $argv with a message naming the setting', ({ argv, message }) => {
+    expect(() => loadConfig(argv, {})).toThrow(message);
+  });
+
+  it('rejects unknown settings in the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raftkv-config-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ tickMS: 20 }));
+    expect(() => loadConfig([...base, '--config', file], {})).toThrow(/Unknown setting "tickMS"/);
+  });
+
+  it('accepts --join without peers for a node that waits to be added', () => {
+    const config = loadConfig(['--node-id', '4', '--listen', '127.0.0.1:7004', '--join'], {});
+    expect(config.join).toBe(true);
+    expect(config.peers.size).toBe(0);
+  });
+});
