@@ -1,0 +1,189 @@
+// Goal: carry out a NemesisSchedule against a live cluster and log what was actually done.
+// Method: events run in order at their times; each start resolves the role 'leader' through
+// `leaderOf()` at that moment (the leader changes all the time) and remembers the node it picked,
+// so the matching stop undoes exactly that (resume the node it paused, not the current leader). The
+// cluster itself is reached only through hooks, so this file knows nothing about the server binary
+// and is tested with fakes. A failed step is logged and the run goes on to the final heal; the
+// failures are thrown together at the end, because a fault that did not apply makes the run's
+// history mean something else and must not pass unnoticed.
+import type { NodeId } from '../../../src/shared/ids.js';
+import { SeededRng, type Rng } from '../../../src/shared/rng.js';
+import { bridgeLinks, majorityRingLinks, type DirectedLink, type Peer } from '../net/links.js';
+import type { Fault, NemesisEvent, NemesisSchedule, NodeTarget } from './schedule.js';
+
+/** What NetworkNemesis (net/partition.ts) offers; an interface so fakes and the proxy mesh fit. */
+export interface NetworkFaults {
+  isolate(nodes: readonly Peer[], from: readonly Peer[]): Promise<void>;
+  partition(groups: readonly (readonly Peer[])[]): Promise<void>;
+  blockLinks(links: readonly DirectedLink[]): Promise<void>;
+  blockOneWay(from: Peer, to: Peer): Promise<void>;
+  heal(): Promise<void>;
+}
+
+export interface NemesisHooks {
+  readonly network: NetworkFaults;
+  /** The node the cluster currently follows, or undefined while there is none. */
+  leaderOf(): Promise<NodeId | undefined>;
+  crash(node: NodeId): Promise<void>;
+  restart(node: NodeId): Promise<void>;
+  pause(node: NodeId): Promise<void>;
+  resume(node: NodeId): Promise<void>;
+  removeMember(node: NodeId): Promise<void>;
+  addMember(node: NodeId): Promise<void>;
+  transferLeader(to: NodeId): Promise<void>;
+}
+
+export interface NemesisLogEntry {
+  readonly timeNs: bigint;
+  readonly at: number;
+  readonly id: number;
+  readonly action: 'start' | 'stop';
+  readonly kind: Fault['kind'];
+  readonly node?: NodeId;
+  /** 'skipped: no leader', or the error message of a failed step. */
+  readonly note?: string;
+}
+
+export interface NemesisRunnerOptions {
+  readonly nodes: readonly NodeId[];
+  readonly hooks: NemesisHooks;
+  /** Picks transfer-storm targets; fork it from the run's generator. */
+  readonly rng?: Rng;
+  readonly now?: () => bigint;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface Active {
+  readonly fault: Fault;
+  readonly node?: NodeId;
+  readonly stopStorm?: () => Promise<void>;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export class NemesisRunner {
+  private readonly active = new Map<number, Active>();
+  private readonly entries: NemesisLogEntry[] = [];
+  private readonly hooks: NemesisHooks;
+  private readonly rng: Rng;
+  private readonly now: () => bigint;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: NemesisRunnerOptions) {
+    this.hooks = options.hooks;
+    this.rng = options.rng ?? new SeededRng(1);
+    this.now = options.now ?? (() => process.hrtime.bigint());
+    this.sleep = options.sleep ?? realSleep;
+  }
+
+  get log(): readonly NemesisLogEntry[] {
+    return this.entries;
+  }
+
+  /** Runs every event at its time (relative to the call); throws the failures after the last. */
+  async run(schedule: NemesisSchedule): Promise<void> {
+    const startNs = this.now();
+    const failures: unknown[] = [];
+    for (const event of schedule.events) {
+      const elapsedMs = Number(this.now() - startNs) / 1e6;
+      await this.sleep(event.at - elapsedMs);
+      await this.apply(event).catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `Nemesis: ${failures.length} step(s) failed`);
+  }
+
+  /** Carries out one event; logs it, with the error as note when it fails. */
+  async apply(event: NemesisEvent): Promise<void> {
+    try {
+      const node = event.action === 'start' ? await this.start(event) : await this.stop(event);
+      this.record(event, node === 'skipped' ? { note: 'skipped: no leader' } : node === undefined ? {} : { node });
+    } catch (error) {
+      this.record(event, { note: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  private record(event: NemesisEvent, extra: { node?: NodeId; note?: string }): void {
+    const { at, id, action } = event;
+    this.entries.push({ timeNs: this.now(), at, id, action, kind: event.fault.kind, ...extra });
+  }
+
+  private async resolve(target: NodeTarget): Promise<NodeId | undefined> {
+    return target === 'leader' ? this.hooks.leaderOf() : target;
+  }
+
+  private async start(event: NemesisEvent): Promise<NodeId | 'skipped' | undefined> {
+    const { fault } = event;
+    const { network } = this.hooks;
+    let node: NodeId | undefined;
+    let stopStorm: (() => Promise<void>) | undefined;
+    switch (fault.kind) {
+      case 'partition-halves': await network.partition(fault.groups); break;
+      case 'majority-ring': await network.blockLinks(majorityRingLinks(fault.ring)); break;
+      case 'bridge': await network.blockLinks(bridgeLinks(fault.order)); break;
+      case 'one-way': await network.blockOneWay(fault.from, fault.to); break;
+      case 'isolate-leader':
+        node = await this.hooks.leaderOf();
+        if (node !== undefined) await network.isolate([node], this.options.nodes);
+        break;
+      case 'kill': case 'pause': case 'membership':
+        node = await this.resolve(fault.target);
+        if (node !== undefined) await this.startOnNode(fault.kind, node);
+        break;
+      case 'transfer-storm': stopStorm = this.startStorm(fault.intervalMs); break;
+      case 'heal': throw new Error('Cannot start a heal: it is only ever a stop');
+    }
+    const skipped = node === undefined && (fault.kind === 'isolate-leader' || 'target' in fault);
+    if (skipped) return 'skipped';
+    this.active.set(event.id, { fault, ...(node === undefined ? {} : { node }), ...(stopStorm ? { stopStorm } : {}) });
+    return node;
+  }
+
+  private async startOnNode(kind: 'kill' | 'pause' | 'membership', node: NodeId): Promise<void> {
+    if (kind === 'kill') await this.hooks.crash(node);
+    else if (kind === 'pause') await this.hooks.pause(node);
+    else await this.hooks.removeMember(node);
+  }
+
+  private async stop(event: NemesisEvent): Promise<NodeId | undefined> {
+    if (event.fault.kind === 'heal') {
+      for (const id of [...this.active.keys()].reverse()) await this.undo(id);
+      await this.hooks.network.heal(); // belt and braces: also clears rules added outside the plan
+      return undefined;
+    }
+    const node = this.active.get(event.id)?.node;
+    await this.undo(event.id);
+    return node;
+  }
+
+  /** Undoes an active fault; a fault skipped at start (no leader) has nothing to undo. */
+  private async undo(id: number): Promise<void> {
+    const active = this.active.get(id);
+    if (active === undefined) return;
+    this.active.delete(id);
+    const { fault, node } = active;
+    if (fault.kind === 'transfer-storm') await active.stopStorm?.();
+    else if (fault.kind === 'kill' && node !== undefined) await this.hooks.restart(node);
+    else if (fault.kind === 'pause' && node !== undefined) await this.hooks.resume(node);
+    else if (fault.kind === 'membership' && node !== undefined) await this.hooks.addMember(node);
+    else await this.hooks.network.heal(); // network lane: one fault at a time, so heal is exact
+  }
+
+  /** Transfers leadership to a random node every intervalMs until the returned stop is awaited. */
+  private startStorm(intervalMs: number): () => Promise<void> {
+    let stopped = false;
+    const loop = (async (): Promise<void> => {
+      while (!stopped) {
+        await this.sleep(intervalMs);
+        if (stopped) break;
+        const to = this.options.nodes[this.rng.nextInt(this.options.nodes.length)];
+        // A refused transfer (no leader, target behind) is normal during a storm; keep going.
+        if (to !== undefined) await this.hooks.transferLeader(to).catch(() => undefined);
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await loop;
+    };
+  }
+}
