@@ -24,10 +24,3 @@ export const nodeId = (value: number): NodeId => checkCount(value, 'NodeId', 1) 
 export const groupId = (value: number): GroupId => checkCount(value, 'GroupId', 0) as GroupId;
 export const term = (value: number): Term => checkCount(value, 'Term', 0) as Term;
 export const logIndex = (value: number): LogIndex => checkCount(value, 'LogIndex', 0) as LogIndex;
-
-/** Decode a 64-bit proto field (string under `longs: String`) into a safe integer. */
-export function safeIntegerFromWire(value: string | number, what: string): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  assert(Number.isSafeInteger(n) && n >= 0, `${what} is not a safe non-negative integer: ${value}`);
-  return n;
-}

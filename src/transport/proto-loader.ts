@@ -1,0 +1,131 @@
+/**
+ * Loads proto/raftkv/v1/*.proto at run time with @grpc/proto-loader (no generated code) and hands
+ * out the RaftTransport (de)serializers and the Kv service definition.
+ *
+ * The load options are a contract for every module that touches wire objects:
+ * - `keepCase: false`: fields are camelCase (`fromNode`, `prevLogIndex`), as the rest of our TS.
+ *   The oneof member names in raft.proto then equal the `RaftMessage` type tags (`append_entries` is
+ *   read as `appendEntries`), which the codec relies on.
+ * - `longs: String`: uint64 arrives as a decimal string, never a lossy number; decoders turn it
+ *   into a safe integer or reject it (STYLE §6).
+ * - `enums: String`: enum values read as their names (`ENTRY_TYPE_NORMAL`), stable across
+ *   renumbering mistakes and readable in logs.
+ * - `bytes` left at its default: bytes arrive as Node Buffers (a Uint8Array subclass); encoders may
+ *   pass plain Uint8Arrays.
+ * - `defaults: true`: absent scalars read as their zero value, so a decoder never meets
+ *   `undefined` for a scalar; absent sub-messages read as null.
+ * - `oneofs: true`: a virtual field names the member set in each oneof (`body: 'heartbeat'`).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as protoLoader from '@grpc/proto-loader';
+import { assert } from '../shared/assert.js';
+
+export const protoLoadOptions = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+} as const satisfies protoLoader.Options;
+
+export const RAFT_PROTO_FILE = 'raftkv/v1/raft.proto';
+export const KV_PROTO_FILE = 'raftkv/v1/kv.proto';
+
+const RAFT_SERVICE = 'raftkv.raft.v1.RaftTransport';
+const KV_SERVICE = 'raftkv.v1.Kv';
+
+/**
+ * This file sits at src/transport/ under tsx and at dist/transport/ after `tsc -p
+ * tsconfig.build.json` (rootDir src), both two levels below the package root. A build with the
+ * root tsconfig (rootDir = the package root) puts it at dist/src/transport/, three levels down.
+ */
+const protoRootCandidates = ['../../proto/', '../../../proto/'];
+
+let cachedRoot: string | undefined;
+
+/** The directory holding `raftkv/v1/*.proto`; the include path for proto imports. */
+export function protoRootDir(): string {
+  if (cachedRoot !== undefined) return cachedRoot;
+  const tried: string[] = [];
+  for (const relative of protoRootCandidates) {
+    const dir = fileURLToPath(new URL(relative, import.meta.url));
+    tried.push(dir);
+    if (existsSync(join(dir, RAFT_PROTO_FILE))) {
+      cachedRoot = dir;
+      return dir;
+    }
+  }
+  // Not an operating error: a build or package that ships without proto/ cannot run at all.
+  assert(false, `Cannot find ${RAFT_PROTO_FILE}: looked in ${tried.map((dir) => `"${dir}"`).join(', ')}`);
+}
+
+let cachedDefinition: protoLoader.PackageDefinition | undefined;
+
+/** Both proto files, loaded once per process. */
+export function loadProtos(): protoLoader.PackageDefinition {
+  cachedDefinition ??= protoLoader.loadSync([RAFT_PROTO_FILE, KV_PROTO_FILE], {
+    ...protoLoadOptions,
+    includeDirs: [protoRootDir()],
+  });
+  return cachedDefinition;
+}
+
+function isServiceDefinition(definition: protoLoader.AnyDefinition): definition is protoLoader.ServiceDefinition {
+  // Message and enum definitions carry a `format` tag; services are plain method maps.
+  return !('format' in definition) || typeof definition.format !== 'string';
+}
+
+function service(name: string): protoLoader.ServiceDefinition {
+  const definition = loadProtos()[name];
+  assert(definition !== undefined, `Service ${name} is missing from the loaded protos`);
+  assert(isServiceDefinition(definition), `${name} is not a service`);
+  return definition;
+}
+
+function method(serviceName: string, methodName: string): protoLoader.MethodDefinition<object, object> {
+  const definition = service(serviceName)[methodName];
+  assert(definition !== undefined, `Method ${serviceName}.${methodName} is missing from the loaded protos`);
+  return definition;
+}
+
+/** The public Kv service, for `server.addService(kvServiceDefinition(), handlers)`. */
+export function kvServiceDefinition(): protoLoader.ServiceDefinition {
+  return service(KV_SERVICE);
+}
+
+/**
+ * RaftTransport paths and (de)serializers. Deserializers return `unknown`: what a peer sent is
+ * narrowed by the codec, never trusted by type. They throw on bytes that are not protobuf.
+ */
+export interface RaftTransportProto {
+  readonly helloPath: string;
+  readonly streamPath: string;
+  serializeHelloRequest(value: object): Buffer;
+  deserializeHelloRequest(bytes: Buffer): unknown;
+  serializeHelloResponse(value: object): Buffer;
+  deserializeHelloResponse(bytes: Buffer): unknown;
+  serializeBatch(value: object): Buffer;
+  deserializeBatch(bytes: Buffer): unknown;
+}
+
+let cachedRaft: RaftTransportProto | undefined;
+
+export function raftTransportProto(): RaftTransportProto {
+  if (cachedRaft !== undefined) return cachedRaft;
+  const hello = method(RAFT_SERVICE, 'Hello');
+  const stream = method(RAFT_SERVICE, 'Stream');
+  assert(stream.requestStream && stream.responseStream, 'RaftTransport.Stream must be bidirectional');
+  cachedRaft = {
+    helloPath: hello.path,
+    streamPath: stream.path,
+    serializeHelloRequest: (value) => hello.requestSerialize(value),
+    deserializeHelloRequest: (bytes) => hello.requestDeserialize(bytes),
+    serializeHelloResponse: (value) => hello.responseSerialize(value),
+    deserializeHelloResponse: (bytes) => hello.responseDeserialize(bytes),
+    serializeBatch: (value) => stream.requestSerialize(value),
+    deserializeBatch: (bytes) => stream.requestDeserialize(bytes),
+  };
+  return cachedRaft;
+}

@@ -1,0 +1,73 @@
+/**
+ * fast-check generators for every RaftMessage variant, shaped like what the core sends: distinct
+ * sender and receiver, append entries consecutive from prevLogIndex + 1 with terms between
+ * prevLogTerm and the message term, membership lists without repeats. Integers reach both 0 and
+ * Number.MAX_SAFE_INTEGER (fast-check biases towards bounds).
+ */
+import fc from 'fast-check';
+import { groupId, logIndex, nodeId, term, type GroupId, type LogIndex, type NodeId, type Term } from '../../../src/shared/ids.js';
+import type { RaftMessage, RaftMessageType } from '../../../src/raft/messages.js';
+import type { LogEntry, SnapshotMeta } from '../../../src/raft/types.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const ENTRIES_MAX = 6;
+
+export const fcParameters = (() => {
+  const seedText = process.env['FC_SEED'];
+  return { numRuns: Number(process.env['FC_NUM_RUNS'] ?? 200), ...(seedText === undefined ? {} : { seed: Number(seedText) }) };
+})();
+
+export const nodeIdArb: fc.Arbitrary<NodeId> = fc.integer({ min: 1, max: MAX }).map(nodeId);
+export const groupIdArb: fc.Arbitrary<GroupId> = fc.maxSafeNat().map(groupId);
+const termArb: fc.Arbitrary<Term> = fc.maxSafeNat().map(term);
+const indexArb: fc.Arbitrary<LogIndex> = fc.maxSafeNat().map(logIndex);
+const bytesArb = fc.uint8Array({ maxLength: 64 });
+
+const envelopeArb = fc
+  .record({ from: nodeIdArb, to: nodeIdArb, term: termArb })
+  .filter((envelope) => envelope.from !== envelope.to);
+
+/** Envelope, plus entries that continue the log after (prevLogIndex, prevLogTerm). */
+const appendArb = fc
+  .tuple(envelopeArb, fc.integer({ min: 0, max: MAX - ENTRIES_MAX }), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.boolean(), bytesArb), { maxLength: ENTRIES_MAX }), indexArb)
+  .map(([envelope, prev, prevTermSeed, raw, commit]) => {
+    const prevLogTerm = term(prevTermSeed % (envelope.term + 1));
+    const span = envelope.term - prevLogTerm + 1;
+    const terms = raw.map(([seed]) => prevLogTerm + (seed % span)).sort((a, b) => a - b);
+    const entries: LogEntry[] = raw.map(([, isConf, data], i) => ({
+      index: logIndex(prev + 1 + i),
+      term: term(terms[i] ?? prevLogTerm),
+      type: isConf ? 'confChange' : 'normal',
+      data,
+    }));
+    return { ...envelope, type: 'appendEntries' as const, prevLogIndex: logIndex(prev), prevLogTerm, entries, commit };
+  });
+
+const metaArb: fc.Arbitrary<SnapshotMeta> = fc
+  .tuple(indexArb, termArb, fc.uniqueArray(nodeIdArb, { maxLength: 7 }), fc.nat())
+  .map(([index, metaTerm, ids, split]) => {
+    const at = ids.length === 0 ? 0 : split % (ids.length + 1);
+    return { index, term: metaTerm, conf: { voters: ids.slice(0, at), learners: ids.slice(at) } };
+  });
+
+type Variant<K extends RaftMessageType> = Extract<RaftMessage, { type: K }>;
+
+function variant<K extends RaftMessageType, R>(type: K, fields: fc.Arbitrary<R>): fc.Arbitrary<Variant<K>> {
+  return fc.tuple(envelopeArb, fields).map(([envelope, rest]) => ({ ...envelope, ...rest, type }) as unknown as Variant<K>);
+}
+
+export const messageArbs: { readonly [K in RaftMessageType]: fc.Arbitrary<Variant<K>> } = {
+  requestVote: variant('requestVote', fc.record({ lastLogIndex: indexArb, lastLogTerm: termArb, preVote: fc.boolean(), transfer: fc.boolean() })),
+  requestVoteReply: variant('requestVoteReply', fc.record({ preVote: fc.boolean(), granted: fc.boolean() })),
+  appendEntries: appendArb,
+  appendEntriesReply: variant('appendEntriesReply', fc.record({ success: fc.boolean(), index: indexArb, hintIndex: indexArb, hintTerm: termArb })),
+  heartbeat: variant('heartbeat', fc.record({ commit: indexArb, readSeq: fc.maxSafeNat() })),
+  heartbeatReply: variant('heartbeatReply', fc.record({ readSeq: fc.maxSafeNat() })),
+  installSnapshot: variant('installSnapshot', fc.record({ meta: metaArb, offset: fc.maxSafeNat(), data: bytesArb, done: fc.boolean() })),
+  installSnapshotReply: variant('installSnapshotReply', fc.record({ snapshotIndex: indexArb, offset: fc.maxSafeNat(), done: fc.boolean(), accepted: fc.boolean() })),
+  timeoutNow: variant('timeoutNow', fc.constant({})),
+  readIndexRequest: variant('readIndexRequest', fc.record({ requestId: fc.string({ unit: 'grapheme', maxLength: 24 }) })),
+  readIndexReply: variant('readIndexReply', fc.record({ requestId: fc.string({ unit: 'grapheme', maxLength: 24 }), index: indexArb, rejected: fc.boolean() })),
+};
+
+export const anyMessageArb: fc.Arbitrary<RaftMessage> = fc.oneof(...Object.values(messageArbs));
