@@ -1,0 +1,49 @@
+/**
+ * The `apply_state` row of a group: how far the state machine has applied, the membership that
+ * results, the KV revision and the group clock (the largest leader timestamp applied so far).
+ * It is written in the same transaction as the effects of the entries it counts.
+ */
+import { assert } from '../shared/assert.js';
+import { logIndex, type GroupId, type LogIndex } from '../shared/ids.js';
+import type { ConfState } from '../raft/types.js';
+import type { StorageDatabase } from './database.js';
+import { confFromText, confToText, intColumn, textColumn } from './sql-row.js';
+
+export interface ApplyState {
+  readonly applied: LogIndex;
+  readonly conf: ConfState;
+  /** Invariant: never decreases while entries are applied. */
+  readonly revision: number;
+  /** Leader time: max of the timeMs of applied commands. Leaders' clocks may disagree; max keeps it monotonic. */
+  readonly clockMs: number;
+}
+
+export function readApplyState(db: StorageDatabase, group: GroupId, bootstrap: ConfState): ApplyState {
+  const row = db.statement('SELECT applied, conf, revision, clock_ms FROM apply_state WHERE group_id = ?').get(group);
+  if (row === undefined) return { applied: logIndex(0), conf: bootstrap, revision: 0, clockMs: 0 };
+  return {
+    applied: logIndex(intColumn(row, 'applied')),
+    conf: confFromText(textColumn(row, 'conf')),
+    revision: intColumn(row, 'revision'),
+    clockMs: intColumn(row, 'clock_ms'),
+  };
+}
+
+export function writeApplyState(db: StorageDatabase, group: GroupId, state: ApplyState): void {
+  assert(db.inTransaction, 'apply_state must be written inside a transaction');
+  assert(Number.isSafeInteger(state.revision) && state.revision >= 0, `Revision ${state.revision} is invalid`);
+  assert(Number.isSafeInteger(state.clockMs) && state.clockMs >= 0, `Clock ${state.clockMs} is invalid`);
+  db.statement('INSERT OR REPLACE INTO apply_state (group_id, applied, conf, revision, clock_ms) VALUES (?, ?, ?, ?, ?)').run(
+    group,
+    state.applied,
+    confToText(state.conf),
+    state.revision,
+    state.clockMs,
+  );
+}
+
+/** True while a snapshot install has replaced only part of the group's keys (see snapshot-installer.ts). */
+export function isInstalling(db: StorageDatabase, group: GroupId): boolean {
+  const row = db.statement('SELECT installing FROM snapshot_staging WHERE group_id = ?').get(group);
+  return row !== undefined && intColumn(row, 'installing') === 1;
+}

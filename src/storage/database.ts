@@ -1,0 +1,92 @@
+/**
+ * The node's one SQLite database: opening, pragmas, schema, a cache of prepared statements and
+ * transactions. better-sqlite3 is synchronous, so every call here blocks the event loop: callers
+ * keep each call bounded (STYLE §9).
+ */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { assert } from '../shared/assert.js';
+import { ensureSchema } from './schema.js';
+import type { SqlRow } from './sql-row.js';
+
+export type Statement = Database.Statement<unknown[], SqlRow>;
+
+export class StorageDatabase {
+  private readonly statements = new Map<string, Statement>();
+
+  private constructor(
+    readonly sqlite: Database.Database,
+    /** The database file; snapshots live in `${path}.snapshots/`. */
+    readonly path: string,
+  ) {}
+
+  /** Opens or creates the database file. */
+  static open(path: string): StorageDatabase {
+    assert(path !== ':memory:' && path !== '', 'StorageDatabase needs a file: snapshots read it from a second connection');
+    const sqlite = new Database(path);
+    // WAL lets a snapshot producer read a frozen view on its own connection while writes go on;
+    // synchronous=FULL fsyncs the WAL on every commit, so a committed Ready batch survives power loss.
+    const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
+    assert(mode === 'wal', `Cannot open database: journal_mode is ${String(mode)}, wanted wal`);
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = OFF');
+    ensureSchema(sqlite);
+    fs.mkdirSync(snapshotDirOf(path), { recursive: true });
+    return new StorageDatabase(sqlite, path);
+  }
+
+  get snapshotDir(): string {
+    return snapshotDirOf(this.path);
+  }
+
+  get inTransaction(): boolean {
+    return this.sqlite.inTransaction;
+  }
+
+  /** A prepared statement, compiled once per SQL text. */
+  statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.sqlite.prepare<unknown[], SqlRow>(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `fn` in one transaction (a savepoint when nested); a throw rolls back everything in it. */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn)();
+  }
+
+  /**
+   * Like `transaction`, but its commit skips the WAL fsync (synchronous=NORMAL for this one commit).
+   * Only for writes whose loss in a crash is harmless because a later FULL commit covers them or
+   * recovery redoes them (snapshot install batches: see snapshot-store.ts). Safe in WAL mode: the
+   * WAL is appended in order, so the next FULL commit's fsync makes these frames durable too, and
+   * SQLite syncs the WAL before any checkpoint copies frames into the database file.
+   */
+  transactionUnsynced<T>(fn: () => T): T {
+    assert(!this.sqlite.inTransaction, 'transactionUnsynced() cannot nest in another transaction');
+    this.sqlite.pragma('synchronous = NORMAL');
+    try {
+      return this.sqlite.transaction(fn)();
+    } finally {
+      // Synchronous code: no other commit can run before FULL is back.
+      this.sqlite.pragma('synchronous = FULL');
+    }
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.sqlite.close();
+  }
+}
+
+export function snapshotDirOf(dbPath: string): string {
+  return `${dbPath}.snapshots`;
+}
+
+/** A read-only connection for snapshot production; see snapshot-producer.ts. */
+export function openReader(dbPath: string): Database.Database {
+  return new Database(dbPath, { readonly: true, fileMustExist: true });
+}

@@ -1,0 +1,171 @@
+/**
+ * The KV state machine of one group. `apply` runs a batch of committed entries in ONE transaction
+ * that also writes the group's applied index (and membership, revision and clock): after a crash
+ * either the whole batch and its applied index are on disk or none of it, so no entry is ever
+ * applied twice or half.
+ *
+ * Exactly-once (Raft thesis §6.3): a command may carry (session, seq). The state machine keeps each
+ * session's last seq and result; a command with that same seq gets the stored result back without
+ * being applied again. A seq below it is refused (its result is gone; clients keep one command in
+ * flight per session). A session is created by its first command, which must have seq 1, so a
+ * session that expired cannot be silently recreated by a later retry (that retry is refused).
+ * Sessions idle for longer than `sessionTtlMs` of leader time expire; leader time comes from the
+ * commands themselves, so every replica expires the same sessions at the same index.
+ */
+import { assert } from '../shared/assert.js';
+import type { GroupId, LogIndex } from '../shared/ids.js';
+import type { KvError } from '../shared/errors.js';
+import { applyConfChange, decodeConfChange } from '../raft/conf-change.js';
+import type { ConfState, LogEntry } from '../raft/types.js';
+import { isInstalling, readApplyState, writeApplyState, type ApplyState } from './apply-state.js';
+import type { StorageDatabase } from './database.js';
+import { executeCommand } from './kv-apply.js';
+import { validateRangeQuery, type KvCommand } from './kv-command.js';
+import { decodeKvCommand } from './kv-command-codec.js';
+import { decodeCommandResult, encodeCommandResult } from './kv-result-codec.js';
+import { KvTable } from './kv-table.js';
+import type { AppliedEntry, CommandResult, GetResult, RangeQuery, RangeResult } from './kv-types.js';
+import { SessionTable } from './session-table.js';
+
+export interface KvStateMachineOptions {
+  /** Replicated: every replica must use the same value. Idle time after which a session expires. */
+  readonly sessionTtlMs: number;
+  /** Replicated. Sessions kept per group; past it the least recently seen is evicted. */
+  readonly sessionsMax: number;
+}
+
+type Applied = Omit<AppliedEntry, 'index'>;
+
+export class KvStateMachine {
+  private state: ApplyState;
+  private installing: boolean;
+  private readonly table: KvTable;
+  private readonly sessions: SessionTable;
+
+  constructor(
+    private readonly db: StorageDatabase,
+    readonly group: GroupId,
+    private readonly bootstrap: ConfState,
+    private readonly options: KvStateMachineOptions,
+  ) {
+    assert(Number.isSafeInteger(options.sessionTtlMs) && options.sessionTtlMs > 0, 'sessionTtlMs must be positive');
+    assert(Number.isSafeInteger(options.sessionsMax) && options.sessionsMax > 0, 'sessionsMax must be positive');
+    this.table = new KvTable(db, group);
+    this.sessions = new SessionTable(db, group);
+    this.state = readApplyState(db, group, bootstrap);
+    this.installing = isInstalling(db, group);
+  }
+
+  /** Re-reads the applied state: after a snapshot install changed it underneath. */
+  reload(): void {
+    this.state = readApplyState(this.db, this.group, this.bootstrap);
+    this.installing = isInstalling(this.db, this.group);
+  }
+
+  appliedIndex(): LogIndex {
+    return this.state.applied;
+  }
+  confState(): ConfState {
+    return this.state.conf;
+  }
+  revision(): number {
+    return this.state.revision;
+  }
+  /** True while a snapshot install is under way: no reads, no applies until it finishes. */
+  isInstalling(): boolean {
+    return this.installing;
+  }
+
+  /** Applies committed entries (next after the applied index, contiguous) in one transaction. */
+  apply(entries: readonly LogEntry[]): AppliedEntry[] {
+    assert(!this.installing, `Cannot apply to group ${this.group}: a snapshot install is under way`);
+    entries.forEach((entry, i) => {
+      assert(entry.index === this.state.applied + 1 + i, `apply() got entry ${entry.index}, expected ${this.state.applied + 1 + i}`);
+    });
+    const last = entries[entries.length - 1];
+    if (last === undefined) return [];
+    let next = this.state;
+    const applied = this.db.transaction(() => {
+      const results = entries.map((entry): AppliedEntry => {
+        const { state, outcome } = this.applyEntry(entry, next);
+        next = state;
+        return { index: entry.index, ...outcome };
+      });
+      writeApplyState(this.db, this.group, { ...next, applied: last.index });
+      return results;
+    });
+    // Memory follows only once the transaction committed; a throw above leaves it as it was.
+    this.state = { ...next, applied: last.index };
+    return applied;
+  }
+
+  get(key: Uint8Array): GetResult {
+    assert(!this.installing, `Cannot read group ${this.group}: a snapshot install is under way`);
+    assert(key.byteLength > 0, 'get() of an empty key');
+    return { kv: this.table.get(key), revision: this.state.revision };
+  }
+
+  /** Keys in byte order; the server validates the query first (validateRangeQuery). */
+  range(query: RangeQuery): RangeResult {
+    assert(!this.installing, `Cannot read group ${this.group}: a snapshot install is under way`);
+    const invalid = validateRangeQuery(query);
+    assert(invalid === null, `range() with an invalid query: ${invalid?.message ?? ''}`);
+    return { ...this.table.range(query), revision: this.state.revision };
+  }
+
+  private applyEntry(entry: LogEntry, state: ApplyState): { state: ApplyState; outcome: Applied } {
+    if (entry.type === 'confChange') {
+      const conf = applyConfChange(state.conf, decodeConfChange(entry.data));
+      return { state: { ...state, conf }, outcome: { result: { type: 'confChange', conf }, duplicate: false } };
+    }
+    if (entry.data.byteLength === 0) {
+      return { state, outcome: { result: { type: 'noop', revision: state.revision }, duplicate: false } };
+    }
+    const decoded = decodeKvCommand(entry.data);
+    if (!decoded.ok) return { state, outcome: { result: errorResult(decoded.error), duplicate: false } };
+    return this.applyCommand(decoded.value, state);
+  }
+
+  private applyCommand(command: KvCommand, before: ApplyState): { state: ApplyState; outcome: Applied } {
+    const clockMs = Math.max(before.clockMs, command.timeMs);
+    let state: ApplyState = { ...before, clockMs };
+    this.sessions.expireIdle(clockMs - this.options.sessionTtlMs);
+    const session = command.session;
+    const seen = session === undefined ? null : this.sessions.find(session.id);
+    if (session !== undefined) {
+      const refusal = this.checkSession(session.id, session.seq, seen, clockMs);
+      if (refusal !== null) return { state, outcome: refusal };
+    }
+    const executed = executeCommand(this.table, command, state.revision);
+    assert(executed.revision >= state.revision, 'Revision moved back');
+    state = { ...state, revision: executed.revision };
+    if (session !== undefined) {
+      this.sessions.record(session.id, session.seq, encodeCommandResult(executed.result), clockMs);
+      if (seen === null) this.sessions.evictOverflow(this.options.sessionsMax);
+    }
+    return { state, outcome: { result: executed.result, duplicate: false } };
+  }
+
+  /** The outcome instead of applying, for a duplicate or a refused (session, seq); null to apply. */
+  private checkSession(id: string, seq: number, seen: { seq: number; result: Uint8Array } | null, nowMs: number): Applied | null {
+    if (seen !== null && seq === seen.seq) {
+      this.sessions.touch(id, nowMs);
+      return { result: decodeCommandResult(seen.result), duplicate: true };
+    }
+    if (seen !== null && seq < seen.seq) {
+      return { result: refusal('seq', `Cannot apply command: seq ${seq} is below the session's last applied seq ${seen.seq}`), duplicate: false };
+    }
+    if (seen === null && seq !== 1) {
+      return { result: refusal('session', `Cannot apply command: session is unknown or expired and seq ${seq} is not 1`), duplicate: false };
+    }
+    return null;
+  }
+}
+
+function errorResult(error: KvError): CommandResult {
+  return { type: 'error', code: error.code, message: error.message, field: error.details.field ?? null };
+}
+
+function refusal(field: string, message: string): CommandResult {
+  return { type: 'error', code: 'INVALID_ARGUMENT', message, field };
+}

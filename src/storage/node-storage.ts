@@ -1,0 +1,170 @@
+/**
+ * Everything a node keeps on disk, for all its Raft groups, in one SQLite database. The driver
+ * uses it as follows (src/raft/ready.ts gives the order):
+ *   - `persistBatch` once per round of Ready batches, covering every group that has something to
+ *     persist: hard states, entries and snapshot chunks of many groups in ONE transaction, so the
+ *     node pays one WAL fsync per round instead of one per group (group commit);
+ *   - `installSnapshot` when a persisted chunk was the last one, then `group(id).kv.apply(...)`;
+ *   - `produceSnapshot` + `compact` to bound the log.
+ */
+import path from 'node:path';
+import { assert } from '../shared/assert.js';
+import type { GroupId } from '../shared/ids.js';
+import type { ConfState, HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
+import { StorageDatabase } from './database.js';
+import { KvStateMachine, type KvStateMachineOptions } from './kv-state-machine.js';
+import type { ProducedSnapshot } from './snapshot-producer.js';
+import { SqliteLogStore } from './raft-log-store.js';
+import { removeFileIfPresent } from './snapshot-files.js';
+import { SnapshotStore, type StagedSnapshot } from './snapshot-store.js';
+
+export interface NodeStorageOptions {
+  /** The database file; snapshot files go to `${path}.snapshots/`. */
+  readonly path: string;
+  readonly kv: KvStateMachineOptions;
+}
+
+export interface GroupStorage {
+  readonly log: SqliteLogStore;
+  readonly kv: KvStateMachine;
+  readonly bootstrap: ConfState;
+}
+
+/** What one group's Ready asks to persist. */
+export interface PersistItem {
+  readonly group: GroupId;
+  readonly hardState?: HardState;
+  readonly entries: readonly LogEntry[];
+  readonly snapshotChunk?: SnapshotChunk;
+}
+
+export class NodeStorage {
+  private readonly groups = new Map<GroupId, GroupStorage>();
+  private readonly producing = new Set<GroupId>();
+  private readonly snapshots: SnapshotStore;
+
+  private constructor(
+    readonly db: StorageDatabase,
+    private readonly kvOptions: KvStateMachineOptions,
+  ) {
+    this.snapshots = new SnapshotStore(db);
+  }
+
+  static open(options: NodeStorageOptions): NodeStorage {
+    return new NodeStorage(StorageDatabase.open(options.path), options.kv);
+  }
+
+  /**
+   * Loads a group (creating nothing until its first write) and finishes what a crash interrupted:
+   * cuts a partly received snapshot back to its durable size, or completes a snapshot install.
+   */
+  async openGroup(group: GroupId, bootstrap: ConfState): Promise<GroupStorage> {
+    assert(!this.groups.has(group), `Group ${group} is already open`);
+    const storage: GroupStorage = {
+      log: new SqliteLogStore(this.db, group, bootstrap),
+      kv: new KvStateMachine(this.db, group, bootstrap, this.kvOptions),
+      bootstrap,
+    };
+    this.groups.set(group, storage);
+    this.snapshots.recoverStaging(group);
+    if (this.snapshots.staged(group)?.done === true) await this.installSnapshot(group);
+    // Snapshots are taken of applied state and installed with it, so applied never lags one.
+    const { kv, log } = storage;
+    assert(kv.appliedIndex() >= log.snapshotMeta().index, `Group ${group} applied ${kv.appliedIndex()} is below its snapshot ${log.snapshotMeta().index}`);
+    this.snapshots.removeUnreferenced(group, log.snapshotFileName(), true);
+    return storage;
+  }
+
+  group(group: GroupId): GroupStorage {
+    const storage = this.groups.get(group);
+    assert(storage !== undefined, `Group ${group} is not open`);
+    return storage;
+  }
+
+  /** Persists the Ready output of many groups in one transaction (one fsync). */
+  persistBatch(items: readonly PersistItem[]): void {
+    const seen = new Set<GroupId>();
+    for (const item of items) {
+      assert(!seen.has(item.group), `persistBatch() got group ${item.group} twice`);
+      seen.add(item.group);
+    }
+    const obsolete: string[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const item of items) obsolete.push(...this.persistItem(item));
+      });
+    } catch (error) {
+      for (const group of seen) this.groups.get(group)?.log.reload();
+      throw error;
+    }
+    for (const file of obsolete) removeFileIfPresent(path.join(this.db.snapshotDir, file));
+  }
+
+  stagedSnapshot(group: GroupId): StagedSnapshot | undefined {
+    return this.snapshots.staged(group);
+  }
+
+  /**
+   * Installs the group's fully received snapshot (Ready step 3). The driver persists and applies
+   * nothing for this group until it resolves (other groups carry on).
+   */
+  async installSnapshot(group: GroupId): Promise<void> {
+    const { log, kv } = this.group(group);
+    const previous = log.snapshotFileName();
+    await this.snapshots.install({ db: this.db, group, log, kv });
+    if (previous !== null) removeFileIfPresent(path.join(this.db.snapshotDir, previous));
+  }
+
+  /** Writes a snapshot of the group's applied state to a file, without blocking the event loop. */
+  async produceSnapshot(group: GroupId): Promise<ProducedSnapshot> {
+    assert(!this.producing.has(group), `A snapshot of group ${group} is already being produced`);
+    this.producing.add(group);
+    try {
+      return await this.snapshots.produce(group, this.group(group).bootstrap);
+    } finally {
+      this.producing.delete(group);
+    }
+  }
+
+  /**
+   * Makes a produced snapshot the group's snapshot and drops the log up to it. Returns false (and
+   * deletes the file) when a received snapshot is being or was installed meanwhile: it replaces
+   * the whole state, so this older one is useless.
+   */
+  compact(produced: ProducedSnapshot): boolean {
+    const { log, kv } = this.group(produced.group);
+    const previous = log.snapshotFileName();
+    if (kv.isInstalling() || produced.meta.index <= log.snapshotMeta().index) {
+      if (produced.file !== previous) removeFileIfPresent(path.join(this.db.snapshotDir, produced.file));
+      return false;
+    }
+    try {
+      this.db.transaction(() => log.compact(produced.meta, produced.file));
+    } catch (error) {
+      log.reload();
+      throw error;
+    }
+    if (previous !== null) removeFileIfPresent(path.join(this.db.snapshotDir, previous));
+    return true;
+  }
+
+  close(): void {
+    this.groups.clear();
+    this.db.close();
+  }
+
+  private persistItem(item: PersistItem): string[] {
+    const { log, kv } = this.group(item.group);
+    assert(!kv.isInstalling(), `Cannot persist for group ${item.group}: a snapshot install is under way`);
+    let obsolete: string[] = [];
+    if (item.snapshotChunk !== undefined) {
+      const index = item.snapshotChunk.meta.index;
+      assert(index > log.snapshotMeta().index, `Snapshot chunk at ${index} is not past the snapshot of group ${item.group}`);
+      obsolete = this.snapshots.stage(item.group, item.snapshotChunk);
+    }
+    // Entries before the hard state: append() checks overwrites against the commit already durable.
+    log.append(item.entries);
+    if (item.hardState !== undefined) log.setHardState(item.hardState);
+    return obsolete;
+  }
+}

@@ -1,0 +1,186 @@
+// SqliteLogStore against a real SQLite file: the LogReader contract (same as MemoryLogStore), the
+// write half (append with overwrite, compact, installSnapshot), the term cache, and recovery after
+// closing and reopening the database.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvariantError } from '../../../src/shared/assert.js';
+import { logIndex, nodeId, term } from '../../../src/shared/ids.js';
+import { StorageDatabase } from '../../../src/storage/database.js';
+import { SqliteLogStore } from '../../../src/storage/raft-log-store.js';
+import type { LogEntry } from '../../../src/raft/types.js';
+import { bootstrap, dbPath, entries, entry, g1, g2, removeTempDirs, tempDir, text } from './helpers.js';
+
+let file: string;
+let db: StorageDatabase;
+
+function open(): SqliteLogStore {
+  return new SqliteLogStore(db, g1, bootstrap);
+}
+
+function append(log: SqliteLogStore, list: readonly LogEntry[]): void {
+  db.transaction(() => log.append(list));
+}
+
+function terms(log: SqliteLogStore, from: number, to: number): (number | undefined)[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => log.term(logIndex(from + i)));
+}
+
+beforeEach(() => {
+  file = dbPath(tempDir());
+  db = StorageDatabase.open(file);
+});
+
+afterEach(() => {
+  if (db.sqlite.open) db.close();
+  removeTempDirs();
+});
+
+describe('SqliteLogStore', () => {
+  it('starts empty with the bootstrap membership at index 0', () => {
+    const log = open();
+    expect(log.firstIndex()).toBe(1);
+    expect(log.lastIndex()).toBe(0);
+    expect(log.term(logIndex(0))).toBe(0);
+    expect(log.snapshotMeta()).toEqual({ index: 0, term: 0, conf: bootstrap });
+    expect(log.hardState()).toEqual({ term: 0, vote: null, commit: 0 });
+    expect(log.snapshotChunk(logIndex(0), 0, 100)).toEqual({ data: new Uint8Array(0), done: true });
+  });
+
+  it('append() stores entries and entries() returns them in order', () => {
+    const log = open();
+    append(log, entries(1, 5, 1));
+    expect(log.lastIndex()).toBe(5);
+    const got = log.entries(logIndex(2), logIndex(5), 1 << 20);
+    expect(got.map((e) => e.index)).toEqual([2, 3, 4]);
+    expect(got.map((e) => text(e.data))).toEqual(['e2', 'e3', 'e4']);
+    expect(log.entries(logIndex(3), logIndex(3), 100)).toEqual([]);
+  });
+
+  it('entries() stops past bytesMax but returns at least one entry', () => {
+    const log = open();
+    append(log, entries(1, 5, 1));
+    expect(log.entries(logIndex(1), logIndex(6), 0)).toHaveLength(1);
+    expect(log.entries(logIndex(1), logIndex(6), 2 * (24 + 2))).toHaveLength(2);
+  });
+
+  it('append() overwrites the stored suffix from the first new index', () => {
+    const log = open();
+    append(log, entries(1, 5, 1));
+    append(log, [entry(3, 2), entry(4, 2)]);
+    expect(log.lastIndex()).toBe(4);
+    expect(terms(log, 1, 5)).toEqual([1, 1, 2, 2, undefined]);
+    expect(log.entries(logIndex(1), logIndex(5), 1 << 20).map((e) => e.term)).toEqual([1, 1, 2, 2]);
+  });
+
+  it.each([
+    ['leaves a gap', [entry(7, 1)]],
+    ['is not contiguous', [entry(6, 1), entry(8, 1)]],
+    ['decreases terms', [entry(6, 3), entry(7, 2)]],
+    ['has a term below the entry before', [entry(4, 0)]],
+  ])('append() refuses entries that %s', (_name, list) => {
+    const log = open();
+    append(log, [...entries(1, 3, 1), entry(4, 2), entry(5, 2)]);
+    expect(() => append(log, list)).toThrow(InvariantError);
+  });
+
+  it('append() refuses to change a committed entry but accepts rewriting it unchanged', () => {
+    const log = open();
+    db.transaction(() => {
+      log.append(entries(1, 4, 1));
+      log.setHardState({ term: term(1), vote: nodeId(1), commit: logIndex(3) });
+    });
+    expect(() => append(log, [entry(3, 2)])).toThrow(/committed entry 3/);
+    append(log, [entry(3, 1), entry(4, 2)]);
+    expect(terms(log, 3, 4)).toEqual([1, 2]);
+  });
+
+  it('write methods refuse to run outside a transaction', () => {
+    const log = open();
+    expect(() => log.append(entries(1, 1, 1))).toThrow(/inside a transaction/);
+  });
+
+  it('setHardState() refuses a term, vote or commit that moves back', () => {
+    const log = open();
+    db.transaction(() => log.setHardState({ term: term(3), vote: nodeId(2), commit: logIndex(0) }));
+    expect(() => db.transaction(() => log.setHardState({ term: term(2), vote: null, commit: logIndex(0) }))).toThrow(InvariantError);
+    expect(() => db.transaction(() => log.setHardState({ term: term(3), vote: nodeId(1), commit: logIndex(0) }))).toThrow(/vote/);
+    expect(log.hardState()).toEqual({ term: 3, vote: 2, commit: 0 });
+  });
+
+  it('compact() records the snapshot and drops entries up to it', () => {
+    const log = open();
+    append(log, [...entries(1, 3, 1), ...entries(4, 3, 2)]);
+    const meta = { index: logIndex(4), term: term(2), conf: bootstrap };
+    db.transaction(() => log.compact(meta, 'g1-i4-t2.snap'));
+    expect(log.firstIndex()).toBe(5);
+    expect(log.lastIndex()).toBe(6);
+    expect(terms(log, 3, 6)).toEqual([undefined, 2, 2, 2]);
+    expect(log.snapshotMeta()).toEqual(meta);
+    expect(() => log.entries(logIndex(4), logIndex(5), 100)).toThrow(InvariantError);
+    expect(() => db.transaction(() => log.compact({ ...meta, term: term(1) }, 'x'))).toThrow(/term/);
+  });
+
+  it('installSnapshot() empties the log, which restarts after the snapshot', () => {
+    const log = open();
+    append(log, entries(1, 5, 1));
+    db.transaction(() => log.installSnapshot({ index: logIndex(10), term: term(3), conf: bootstrap }, 'g1-i10-t3.recv'));
+    expect(log.firstIndex()).toBe(11);
+    expect(log.lastIndex()).toBe(10);
+    expect(log.term(logIndex(10))).toBe(3);
+    expect(log.term(logIndex(5))).toBeUndefined();
+    append(log, [entry(11, 3)]);
+    expect(log.lastIndex()).toBe(11);
+  });
+
+  it('term() answers past the cached runs by reading SQLite', () => {
+    const log = open();
+    // One entry per term: more runs than the cache keeps (termRunsMax = 4096).
+    const list = Array.from({ length: 5000 }, (_, i) => entry(i + 1, i + 1));
+    append(log, list);
+    expect(log.term(logIndex(1))).toBe(1);
+    expect(log.term(logIndex(4999))).toBe(4999);
+    append(log, [entry(2, 2), entry(3, 7)]); // overwrite below the cached runs
+    expect(terms(log, 1, 4)).toEqual([1, 2, 7, undefined]);
+  });
+
+  it('keeps groups apart in the one database', () => {
+    const a = open();
+    const other = new SqliteLogStore(db, g2, bootstrap);
+    append(a, entries(1, 3, 1));
+    db.transaction(() => other.append(entries(1, 1, 5)));
+    expect(a.lastIndex()).toBe(3);
+    expect(other.lastIndex()).toBe(1);
+    expect(other.term(logIndex(1))).toBe(5);
+  });
+
+  it('recovers hard state, snapshot and log after the database is closed and reopened', () => {
+    const log = open();
+    db.transaction(() => {
+      log.append([...entries(1, 4, 1), ...entries(5, 2, 2)]);
+      log.setHardState({ term: term(2), vote: nodeId(3), commit: logIndex(5) });
+      log.compact({ index: logIndex(2), term: term(1), conf: bootstrap }, 'g1-i2-t1.snap');
+    });
+    db.close();
+    db = StorageDatabase.open(file);
+    const again = open();
+    expect(again.hardState()).toEqual({ term: 2, vote: 3, commit: 5 });
+    expect(again.snapshotMeta()).toEqual({ index: 2, term: 1, conf: bootstrap });
+    expect(again.firstIndex()).toBe(3);
+    expect(again.lastIndex()).toBe(6);
+    expect(terms(again, 2, 6)).toEqual([1, 1, 1, 2, 2]);
+    expect(again.entries(logIndex(3), logIndex(7), 1 << 20).map((e) => text(e.data))).toEqual(['e3', 'e4', 'e5', 'e6']);
+  });
+
+  it('reload() after a transaction that threw matches what SQLite kept', () => {
+    const log = open();
+    append(log, entries(1, 2, 1));
+    expect(() =>
+      db.transaction(() => {
+        log.append(entries(3, 2, 1));
+        throw new Error('disk on fire');
+      }),
+    ).toThrow('disk on fire');
+    expect(log.lastIndex()).toBe(4); // memory ran ahead of the rolled-back write...
+    log.reload();
+    expect(log.lastIndex()).toBe(2); // ...until reload(), which NodeStorage calls on failure.
+  });
+});
