@@ -3,6 +3,7 @@
  * results, the KV revision and the group clock (the largest leader timestamp applied so far).
  * It is written in the same transaction as the effects of the entries it counts.
  */
+import type { InitialState } from '../raft/bootstrap.js';
 import { assert } from '../shared/assert.js';
 import { logIndex, type GroupId, type LogIndex } from '../shared/ids.js';
 import type { ConfState } from '../raft/types.js';
@@ -18,9 +19,9 @@ export interface ApplyState {
   readonly clockMs: number;
 }
 
-export function readApplyState(db: StorageDatabase, group: GroupId, bootstrap: ConfState): ApplyState {
+export function readApplyState(db: StorageDatabase, group: GroupId, initial: InitialState): ApplyState {
   const row = db.statement('SELECT applied, conf, revision, clock_ms FROM apply_state WHERE group_id = ?').get(group);
-  if (row === undefined) return { applied: logIndex(0), conf: bootstrap, revision: 0, clockMs: 0 };
+  if (row === undefined) return { applied: initial.snapshot.index, conf: initial.snapshot.conf, revision: 0, clockMs: 0 };
   return {
     applied: logIndex(intColumn(row, 'applied')),
     conf: confFromText(textColumn(row, 'conf')),

@@ -12,6 +12,7 @@
  * Sessions idle for longer than `sessionTtlMs` of leader time expire; leader time comes from the
  * commands themselves, so every replica expires the same sessions at the same index.
  */
+import type { InitialState } from '../raft/bootstrap.js';
 import { assert } from '../shared/assert.js';
 import type { GroupId, LogIndex } from '../shared/ids.js';
 import type { KvError } from '../shared/errors.js';
@@ -45,20 +46,20 @@ export class KvStateMachine {
   constructor(
     private readonly db: StorageDatabase,
     readonly group: GroupId,
-    private readonly bootstrap: ConfState,
+    private readonly initial: InitialState,
     private readonly options: KvStateMachineOptions,
   ) {
     assert(Number.isSafeInteger(options.sessionTtlMs) && options.sessionTtlMs > 0, 'sessionTtlMs must be positive');
     assert(Number.isSafeInteger(options.sessionsMax) && options.sessionsMax > 0, 'sessionsMax must be positive');
     this.table = new KvTable(db, group);
     this.sessions = new SessionTable(db, group);
-    this.state = readApplyState(db, group, bootstrap);
+    this.state = readApplyState(db, group, initial);
     this.installing = isInstalling(db, group);
   }
 
   /** Re-reads the applied state: after a snapshot install changed it underneath. */
   reload(): void {
-    this.state = readApplyState(this.db, this.group, this.bootstrap);
+    this.state = readApplyState(this.db, this.group, this.initial);
     this.installing = isInstalling(this.db, this.group);
   }
 

@@ -7,10 +7,11 @@
  *   - `installSnapshot` when a persisted chunk was the last one, then `group(id).kv.apply(...)`;
  *   - `produceSnapshot` + `compact` to bound the log.
  */
+import type { InitialState } from '../raft/bootstrap.js';
 import path from 'node:path';
 import { assert } from '../shared/assert.js';
 import type { GroupId } from '../shared/ids.js';
-import type { ConfState, HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
+import type { HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
 import { StorageDatabase } from './database.js';
 import { KvStateMachine, type KvStateMachineOptions } from './kv-state-machine.js';
 import type { ProducedSnapshot } from './snapshot-producer.js';
@@ -27,7 +28,7 @@ export interface NodeStorageOptions {
 export interface GroupStorage {
   readonly log: SqliteLogStore;
   readonly kv: KvStateMachine;
-  readonly bootstrap: ConfState;
+  readonly initial: InitialState;
 }
 
 /** What one group's Ready asks to persist. */
@@ -58,12 +59,12 @@ export class NodeStorage {
    * Loads a group (creating nothing until its first write) and finishes what a crash interrupted:
    * cuts a partly received snapshot back to its durable size, or completes a snapshot install.
    */
-  async openGroup(group: GroupId, bootstrap: ConfState): Promise<GroupStorage> {
+  async openGroup(group: GroupId, initial: InitialState): Promise<GroupStorage> {
     assert(!this.groups.has(group), `Group ${group} is already open`);
     const storage: GroupStorage = {
-      log: new SqliteLogStore(this.db, group, bootstrap),
-      kv: new KvStateMachine(this.db, group, bootstrap, this.kvOptions),
-      bootstrap,
+      log: new SqliteLogStore(this.db, group, initial),
+      kv: new KvStateMachine(this.db, group, initial, this.kvOptions),
+      initial,
     };
     this.groups.set(group, storage);
     this.snapshots.recoverStaging(group);
@@ -120,7 +121,7 @@ export class NodeStorage {
     assert(!this.producing.has(group), `A snapshot of group ${group} is already being produced`);
     this.producing.add(group);
     try {
-      return await this.snapshots.produce(group, this.group(group).bootstrap);
+      return await this.snapshots.produce(group, this.group(group).initial.snapshot.conf);
     } finally {
       this.producing.delete(group);
     }

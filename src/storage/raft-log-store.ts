@@ -7,11 +7,12 @@
  * (NodeStorage.persistBatch) and updates the memory copy as it goes; if that transaction throws,
  * the caller must call `reload()` so memory matches what SQLite kept.
  */
+import type { InitialState } from '../raft/bootstrap.js';
 import path from 'node:path';
 import { assert } from '../shared/assert.js';
 import { logIndex, nodeId, term as toTerm, type GroupId, type LogIndex, type Term } from '../shared/ids.js';
 import { entryBytes, type LogReader } from '../raft/log-reader.js';
-import type { ConfState, EntryType, HardState, LogEntry, SnapshotMeta } from '../raft/types.js';
+import type { EntryType, HardState, LogEntry, SnapshotMeta } from '../raft/types.js';
 import type { StorageDatabase } from './database.js';
 import { readFileChunk } from './snapshot-files.js';
 import { bytesColumn, confFromText, confToText, intColumn, nullableIntColumn, textColumn, type SqlRow } from './sql-row.js';
@@ -35,7 +36,7 @@ export class SqliteLogStore implements LogReader {
   constructor(
     private readonly db: StorageDatabase,
     readonly group: GroupId,
-    private readonly bootstrap: ConfState,
+    private readonly initial: InitialState,
   ) {
     this.state = this.load();
   }
@@ -187,10 +188,10 @@ export class SqliteLogStore implements LogReader {
 
   private load(): LogState {
     const hardRow = this.db.statement('SELECT term, vote, commit_index FROM hard_state WHERE group_id = ?').get(this.group);
-    const hard = hardRow === undefined ? { term: toTerm(0), vote: null, commit: logIndex(0) } : hardStateFromRow(hardRow);
+    const hard = hardRow === undefined ? this.initial.hardState : hardStateFromRow(hardRow);
     const snapRow = this.db.statement('SELECT idx, term, conf, file FROM snapshot WHERE group_id = ?').get(this.group);
     const snapshot: SnapshotMeta =
-      snapRow === undefined ? { index: logIndex(0), term: toTerm(0), conf: this.bootstrap } : snapshotFromRow(snapRow);
+      snapRow === undefined ? this.initial.snapshot : snapshotFromRow(snapRow);
     const snapshotFile = snapRow === undefined ? null : textColumn(snapRow, 'file');
     const runs = new TermRuns(storageLimits.termRunsMax, snapshot);
     const sql = 'SELECT idx, term FROM raft_log WHERE group_id = ? ORDER BY idx';

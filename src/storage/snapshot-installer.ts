@@ -2,6 +2,7 @@
  * Installs a fully received snapshot file into a group's tables. See snapshot-store.ts for why
  * this runs as several bounded transactions and how a crash at any point is recovered.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from '../shared/assert.js';
 import type { GroupId } from '../shared/ids.js';
@@ -29,7 +30,10 @@ export async function installSnapshotFile(target: InstallTarget, meta: SnapshotM
   const { db, group, log, kv } = target;
   const fullPath = path.join(db.snapshotDir, file);
   // 1. Read the whole file once: digest, counts and header are checked before any table changes.
-  const header = await verifyFile(fullPath, group, meta);
+  // The founders' bootstrap snapshot (src/raft/bootstrap.ts) has no file and travels as zero
+  // bytes: it stands for the empty state with the founding membership.
+  const empty = isBootstrapSnapshot(fullPath, meta);
+  const header = empty ? { revision: 0, clockMs: 0 } : await verifyFile(fullPath, group, meta);
   // 2. Durable marker: from here until step 5 the group's keys may be partly replaced.
   db.transaction(() => db.statement('UPDATE snapshot_staging SET installing = 1 WHERE group_id = ?').run(group));
   kv.reload();
@@ -37,7 +41,7 @@ export async function installSnapshotFile(target: InstallTarget, meta: SnapshotM
   // These commits skip their fsync: a crash before step 5 redoes them anyway, and step 5's fsync
   // makes them durable along with it.
   await clearGroup(db, group);
-  await copyRecords(db, group, fullPath);
+  if (!empty) await copyRecords(db, group, fullPath);
   // 5. Commit point: applied state, log snapshot and the end of staging, all in one transaction.
   try {
     db.transaction(() => {
@@ -50,6 +54,12 @@ export async function installSnapshotFile(target: InstallTarget, meta: SnapshotM
     throw error;
   }
   kv.reload();
+}
+
+function isBootstrapSnapshot(fullPath: string, meta: SnapshotMeta): boolean {
+  if (fs.statSync(fullPath).size !== 0) return false;
+  assert(meta.index === 1, `Snapshot file ${fullPath} is empty but its index is ${meta.index}, not the bootstrap index 1`);
+  return true;
 }
 
 async function verifyFile(fullPath: string, group: GroupId, meta: SnapshotMeta): Promise<SnapshotHeader> {

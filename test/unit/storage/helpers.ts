@@ -1,4 +1,5 @@
 // Shared fixtures for the storage tests: temp databases, entries and commands.
+import type { InitialState } from '../../../src/raft/bootstrap.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,12 @@ import type { SqlRow } from '../../../src/storage/sql-row.js';
 
 export const g1: GroupId = groupId(1);
 export const g2: GroupId = groupId(2);
-export const bootstrap: ConfState = { voters: [nodeId(1), nodeId(2), nodeId(3)], learners: [] };
+export const bootstrapConf: ConfState = { voters: [nodeId(1), nodeId(2), nodeId(3)], learners: [] };
+/** A group that starts at index 0 with a known membership (tests only; real founders start at 1). */
+export const bootstrap: InitialState = {
+  snapshot: { index: logIndex(0), term: term(0), conf: bootstrapConf },
+  hardState: { term: term(0), vote: null, commit: logIndex(0) },
+};
 export const kvOptions = { sessionTtlMs: 60_000, sessionsMax: 1000 };
 
 const textEncoder = new TextEncoder();

@@ -9,7 +9,7 @@ import type { Compare, KvCommand } from '../../../src/storage/kv-command.js';
 import type { KvStateMachine } from '../../../src/storage/kv-state-machine.js';
 import type { CommandResult, KeyValue, RangeQuery } from '../../../src/storage/kv-types.js';
 import type { NodeStorage } from '../../../src/storage/node-storage.js';
-import { b, bootstrap, commandEntry, dbPath, dumpTable, entry, g1, openNode, put, removeTempDirs, tempDir, text } from './helpers.js';
+import { b, bootstrap, bootstrapConf, commandEntry, dbPath, dumpTable, entry, g1, openNode, put, removeTempDirs, tempDir, text } from './helpers.js';
 
 let node: NodeStorage;
 let kv: KvStateMachine;
@@ -90,7 +90,7 @@ describe('KvStateMachine versions and revisions', () => {
   it('a confChange entry updates the membership in the same transaction', () => {
     const data = encodeConfChange({ type: 'addLearner', node: nodeId(4) });
     const [applied] = kv.apply([{ index: logIndex(1), term: term(1), type: 'confChange', data }]);
-    expect(applied?.result).toEqual({ type: 'confChange', conf: { voters: bootstrap.voters, learners: [4] } });
+    expect(applied?.result).toEqual({ type: 'confChange', conf: { voters: bootstrapConf.voters, learners: [4] } });
     expect(kv.confState().learners).toEqual([4]);
   });
 

@@ -7,7 +7,7 @@ import { logIndex, nodeId, term } from '../../../src/shared/ids.js';
 import { StorageDatabase } from '../../../src/storage/database.js';
 import { SqliteLogStore } from '../../../src/storage/raft-log-store.js';
 import type { LogEntry } from '../../../src/raft/types.js';
-import { bootstrap, dbPath, entries, entry, g1, g2, removeTempDirs, tempDir, text } from './helpers.js';
+import { bootstrap, bootstrapConf, dbPath, entries, entry, g1, g2, removeTempDirs, tempDir, text } from './helpers.js';
 
 let file: string;
 let db: StorageDatabase;
@@ -40,7 +40,7 @@ describe('SqliteLogStore', () => {
     expect(log.firstIndex()).toBe(1);
     expect(log.lastIndex()).toBe(0);
     expect(log.term(logIndex(0))).toBe(0);
-    expect(log.snapshotMeta()).toEqual({ index: 0, term: 0, conf: bootstrap });
+    expect(log.snapshotMeta()).toEqual({ index: 0, term: 0, conf: bootstrapConf });
     expect(log.hardState()).toEqual({ term: 0, vote: null, commit: 0 });
     expect(log.snapshotChunk(logIndex(0), 0, 100)).toEqual({ data: new Uint8Array(0), done: true });
   });
@@ -109,7 +109,7 @@ describe('SqliteLogStore', () => {
   it('compact() records the snapshot and drops entries up to it', () => {
     const log = open();
     append(log, [...entries(1, 3, 1), ...entries(4, 3, 2)]);
-    const meta = { index: logIndex(4), term: term(2), conf: bootstrap };
+    const meta = { index: logIndex(4), term: term(2), conf: bootstrapConf };
     db.transaction(() => log.compact(meta, 'g1-i4-t2.snap'));
     expect(log.firstIndex()).toBe(5);
     expect(log.lastIndex()).toBe(6);
@@ -122,7 +122,7 @@ describe('SqliteLogStore', () => {
   it('installSnapshot() empties the log, which restarts after the snapshot', () => {
     const log = open();
     append(log, entries(1, 5, 1));
-    db.transaction(() => log.installSnapshot({ index: logIndex(10), term: term(3), conf: bootstrap }, 'g1-i10-t3.recv'));
+    db.transaction(() => log.installSnapshot({ index: logIndex(10), term: term(3), conf: bootstrapConf }, 'g1-i10-t3.recv'));
     expect(log.firstIndex()).toBe(11);
     expect(log.lastIndex()).toBe(10);
     expect(log.term(logIndex(10))).toBe(3);
@@ -157,13 +157,13 @@ describe('SqliteLogStore', () => {
     db.transaction(() => {
       log.append([...entries(1, 4, 1), ...entries(5, 2, 2)]);
       log.setHardState({ term: term(2), vote: nodeId(3), commit: logIndex(5) });
-      log.compact({ index: logIndex(2), term: term(1), conf: bootstrap }, 'g1-i2-t1.snap');
+      log.compact({ index: logIndex(2), term: term(1), conf: bootstrapConf }, 'g1-i2-t1.snap');
     });
     db.close();
     db = StorageDatabase.open(file);
     const again = open();
     expect(again.hardState()).toEqual({ term: 2, vote: 3, commit: 5 });
-    expect(again.snapshotMeta()).toEqual({ index: 2, term: 1, conf: bootstrap });
+    expect(again.snapshotMeta()).toEqual({ index: 2, term: 1, conf: bootstrapConf });
     expect(again.firstIndex()).toBe(3);
     expect(again.lastIndex()).toBe(6);
     expect(terms(again, 2, 6)).toEqual([1, 1, 1, 2, 2]);

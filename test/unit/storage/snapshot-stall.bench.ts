@@ -17,7 +17,7 @@ import type { ProducedSnapshot } from '../../../src/storage/snapshot-producer.js
 
 const keys = Number(process.argv[2] ?? 1_000_000);
 const group = groupId(1);
-const bootstrap = { voters: [nodeId(1)], learners: [] };
+const bootstrap = { snapshot: { index: logIndex(0), term: term(0), conf: { voters: [nodeId(1)], learners: [] } }, hardState: { term: term(0), vote: null, commit: logIndex(0) } };
 const kvOptions = { sessionTtlMs: 60_000, sessionsMax: 1000 };
 const encoder = new TextEncoder();
 

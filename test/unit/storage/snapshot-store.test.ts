@@ -12,7 +12,7 @@ import type { SnapshotMeta } from '../../../src/raft/types.js';
 import type { KvCommand } from '../../../src/storage/kv-command.js';
 import type { NodeStorage, PersistItem } from '../../../src/storage/node-storage.js';
 import type { ProducedSnapshot } from '../../../src/storage/snapshot-producer.js';
-import { b, bootstrap, commandEntry, dbPath, dumpTable, g1, openNode, put, removeTempDirs, tempDir } from './helpers.js';
+import { b, bootstrap, bootstrapConf, commandEntry, dbPath, dumpTable, g1, openNode, put, removeTempDirs, tempDir } from './helpers.js';
 
 const open: NodeStorage[] = [];
 
@@ -72,7 +72,7 @@ describe('snapshot produce, transfer and install', () => {
     leader.persistBatch([{ group: g1, entries: [conf] }]);
     kv.apply([conf]);
     const { meta } = await snapshotOf(leader);
-    expect(meta).toEqual({ index: 4, term: 1, conf: { voters: bootstrap.voters, learners: [9] } });
+    expect(meta).toEqual({ index: 4, term: 1, conf: { voters: bootstrapConf.voters, learners: [9] } });
     expect(log.firstIndex()).toBe(5);
 
     const follower = await newNode();
@@ -134,7 +134,7 @@ describe('snapshot produce, transfer and install', () => {
 });
 
 describe('snapshot receiving and crash recovery', () => {
-  const meta: SnapshotMeta = { index: logIndex(10), term: term(2), conf: bootstrap };
+  const meta: SnapshotMeta = { index: logIndex(10), term: term(2), conf: bootstrapConf };
   function chunk(offset: number, data: Uint8Array, done = false): PersistItem {
     return { group: g1, entries: [], snapshotChunk: { meta, offset, data, done } };
   }
@@ -198,5 +198,19 @@ describe('snapshot receiving and crash recovery', () => {
     follower.db.transaction(() => follower.db.statement('UPDATE snapshot_staging SET installing = 1 WHERE group_id = ?').run(g1));
     follower.group(g1).kv.reload();
     expect(() => follower.group(g1).kv.get(b('a'))).toThrow(/install/);
+  });
+});
+
+describe('the bootstrap snapshot', () => {
+  it('installs from zero bytes as the empty state with the founding membership', async () => {
+    const node = openNode(dbPath(tempDir()));
+    const group = await node.openGroup(g1, { snapshot: { index: logIndex(0), term: term(0), conf: { voters: [], learners: [] } }, hardState: { term: term(0), vote: null, commit: logIndex(0) } });
+    const meta: SnapshotMeta = { index: logIndex(1), term: term(1), conf: bootstrapConf };
+    node.persistBatch([{ group: g1, entries: [], snapshotChunk: { meta, offset: 0, data: new Uint8Array(0), done: true } }]);
+    await node.installSnapshot(g1);
+    expect(group.kv.appliedIndex()).toBe(1);
+    expect(group.kv.confState()).toEqual(bootstrapConf);
+    expect(group.log.snapshotMeta()).toEqual(meta);
+    node.close();
   });
 });
