@@ -73,8 +73,12 @@ function handleSnapshotChunk(node: RaftNode, m: InstallSnapshot): void {
   const reply = (offset: number, done: boolean, accepted: boolean): void =>
     node.send({ type: 'installSnapshotReply', from: node.id, to: m.from, term: node.term, snapshotIndex: m.meta.index, offset, done, accepted });
   const end = m.offset + m.data.byteLength;
-  if (m.meta.index <= node.log.committed) {
-    // We already hold everything this snapshot covers; the leader can probe from after it.
+  if (m.meta.index <= node.log.committed || node.log.matchTerm(m.meta.index, m.meta.term)) {
+    // We already hold everything this snapshot covers (Log Matching), and maybe entries after it
+    // that we acknowledged: installing would drop those (thesis Figure 5.3, step 6). Keep the log,
+    // commit what the snapshot proves committed, and let the leader probe from after it.
+    node.log.commitTo(logIndex(Math.max(node.log.committed, m.meta.index)));
+    node.receivingSnapshot = null;
     reply(end, true, true);
     return;
   }
