@@ -57,7 +57,8 @@ function invalid(field: string, message: string): KvError {
   return new KvError('INVALID_ARGUMENT', `Cannot accept command: ${message}`, { field });
 }
 
-function checkKey(key: Uint8Array, field: string): KvError | null {
+/** Why `key` cannot be a key (empty, or over the size limit), or null. */
+export function checkKey(key: Uint8Array, field: string): KvError | null {
   if (key.byteLength === 0) return invalid(field, `${field} is empty`);
   if (key.byteLength > storageLimits.keyBytesMax) {
     return invalid(field, `${field} has ${key.byteLength} bytes, more than ${storageLimits.keyBytesMax}`);

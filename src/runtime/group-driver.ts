@@ -1,0 +1,104 @@
+/**
+ * One Raft group on this node: its core, its storage, and the client requests waiting on it.
+ * The NodeHost drains every group's Ready together (one SQLite transaction for all); this class
+ * holds what is specific to one group: applying entries, answering waiters, snapshots.
+ */
+import { KvError } from '../shared/errors.js';
+import type { GroupId, NodeId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { RaftNode } from '../raft/node.js';
+import type { CoreError, Ready } from '../raft/ready.js';
+import type { AppliedEntry } from '../storage/kv-types.js';
+import type { GroupStorage } from '../storage/node-storage.js';
+import { ProposalTracker } from './proposal-tracker.js';
+import { ReadWaiter } from './read-waiter.js';
+
+export interface GroupDriverOptions {
+  readonly group: GroupId;
+  readonly core: RaftNode;
+  readonly storage: GroupStorage;
+  readonly pendingProposalsMax: number;
+  readonly addressOf: (node: NodeId) => string | undefined;
+  readonly logger: Logger;
+}
+
+export class GroupDriver {
+  readonly group: GroupId;
+  readonly core: RaftNode;
+  readonly storage: GroupStorage;
+  readonly proposals: ProposalTracker<AppliedEntry>;
+  readonly reads: ReadWaiter;
+  /** A received snapshot is being installed: nothing is persisted or applied for this group. */
+  installing = false;
+  /** A snapshot of this group is being produced for compaction. */
+  producing = false;
+  private readonly addressOf: (node: NodeId) => string | undefined;
+  readonly logger: Logger;
+
+  constructor(options: GroupDriverOptions) {
+    this.group = options.group;
+    this.core = options.core;
+    this.storage = options.storage;
+    this.proposals = new ProposalTracker(options.pendingProposalsMax);
+    this.reads = new ReadWaiter(`g${options.group}`);
+    this.addressOf = options.addressOf;
+    this.logger = options.logger;
+  }
+
+  /** Ready steps 4 and 5 for this group: apply, answer waiters, advance the core. */
+  applyAndAdvance(ready: Ready): void {
+    if (ready.entriesToApply.length > 0) {
+      const results = this.storage.kv.apply(ready.entriesToApply);
+      for (const [i, applied] of results.entries()) {
+        const entry = ready.entriesToApply[i];
+        if (entry === undefined) continue;
+        this.proposals.applied(entry.index, entry.term, applied, () =>
+          new KvError('NOT_LEADER', 'Cannot complete write: leadership changed and the entry was replaced before it committed', this.leaderDetails()));
+      }
+    }
+    if (ready.snapshotChunk?.done === true) {
+      this.proposals.skippedTo(ready.snapshotChunk.meta.index, () =>
+        new KvError('TIMEOUT', 'Cannot tell whether the write applied: this node was caught up by a snapshot'));
+    }
+    const applied = this.storage.kv.appliedIndex();
+    for (const read of ready.readStates) this.reads.confirmed(read.requestId, read.index, applied);
+    for (const id of ready.readsDropped) {
+      this.reads.dropped(id, () => this.errorFromCore({ code: 'NOT_LEADER', message: 'Cannot confirm the read: leadership changed', leader: this.core.status().leader, term: this.core.status().term }));
+    }
+    this.reads.appliedTo(applied);
+    this.core.advance(ready);
+  }
+
+  /** Maps a core refusal onto the error catalogue, with the leader hint the SDK follows. */
+  errorFromCore(error: CoreError): KvError {
+    switch (error.code) {
+      case 'NOT_LEADER':
+        return new KvError('NOT_LEADER', error.message, this.leaderDetails());
+      case 'NO_LEADER':
+        return new KvError('NO_LEADER', error.message, { group: this.group });
+      case 'OVERLOADED':
+      case 'BUSY':
+        return new KvError('OVERLOADED', error.message);
+      case 'INVALID_ARGUMENT':
+        return new KvError('INVALID_ARGUMENT', error.message, { field: 'request' });
+    }
+  }
+
+  leaderDetails(): { group: number; term: number; leaderId?: number; leaderAddr?: string } {
+    const { leader, term } = this.core.status();
+    const address = leader === null ? undefined : this.addressOf(leader);
+    return {
+      group: this.group,
+      term,
+      ...(leader === null ? {} : { leaderId: leader }),
+      ...(address === undefined ? {} : { leaderAddr: address }),
+    };
+  }
+
+  /** Shutting down or crashed: every waiter's outcome is unknown to this node. */
+  failAll(): void {
+    const unknown = (): KvError => new KvError('TIMEOUT', 'Cannot tell whether the request completed: the node is shutting down');
+    this.proposals.rejectAll(unknown);
+    this.reads.rejectAll(unknown);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Drives every Raft group of this node. It is the only place that turns core output into I/O,
+ * in the order src/raft/ready.ts demands, for all groups at once:
+ *   1. take a Ready from each group that has one;
+ *   2. persist them all in ONE SQLite transaction (group commit: one fsync per round);
+ *   3. only then hand their messages to the transport (one batch per peer per turn);
+ *   4. install received snapshots (async, that group pauses), apply entries, advance.
+ * Ticks come from one interval timer; peer messages and client proposals schedule a drain on the
+ * next turn, so everything that arrives in one turn shares one fsync.
+ */
+import { assert } from '../shared/assert.js';
+import { KvError } from '../shared/errors.js';
+import type { GroupId, NodeId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { Ready } from '../raft/ready.js';
+import type { RaftMessage } from '../raft/messages.js';
+import type { NodeStorage, PersistItem } from '../storage/node-storage.js';
+import type { PeerTransport } from '../transport/peer-transport.js';
+import type { GroupDriver } from './group-driver.js';
+
+export interface NodeHostOptions {
+  readonly nodeId: NodeId;
+  readonly storage: NodeStorage;
+  readonly transport: PeerTransport;
+  readonly tickMs: number;
+  /** Applied entries past the last snapshot before the log is compacted. */
+  readonly snapshotEntries: number;
+  readonly logger: Logger;
+}
+
+export class NodeHost {
+  private readonly groups = new Map<GroupId, GroupDriver>();
+  private ticker: NodeJS.Timeout | null = null;
+  private drainScheduled = false;
+  private closed = false;
+  private droppedUnknownGroup = 0;
+
+  constructor(private readonly options: NodeHostOptions) {
+    options.transport.onMessage((group, message) => this.receive(group, message));
+  }
+
+  addGroup(driver: GroupDriver): void {
+    assert(!this.groups.has(driver.group), `Group ${driver.group} added twice`);
+    this.groups.set(driver.group, driver);
+    this.schedule();
+  }
+
+  group(id: GroupId): GroupDriver | undefined {
+    return this.groups.get(id);
+  }
+
+  allGroups(): IterableIterator<GroupDriver> {
+    return this.groups.values();
+  }
+
+  start(): void {
+    this.ticker = setInterval(() => this.tick(), this.options.tickMs);
+  }
+
+  /** Runs the drain on the next turn, once, however many inputs arrive meanwhile. */
+  schedule(): void {
+    if (this.drainScheduled || this.closed) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  private tick(): void {
+    for (const driver of this.groups.values()) driver.core.tick();
+    this.schedule();
+  }
+
+  private receive(group: GroupId, message: RaftMessage): void {
+    const driver = this.groups.get(group);
+    if (driver === undefined || message.to !== this.options.nodeId) {
+      this.droppedUnknownGroup++;
+      return;
+    }
+    driver.core.step(message);
+    this.schedule();
+  }
+
+  /** One round of the Ready loop for all groups (see the file comment for the order). */
+  drain(): void {
+    if (this.closed) return;
+    const batch: { driver: GroupDriver; ready: Ready }[] = [];
+    for (const driver of this.groups.values()) {
+      if (driver.installing) continue;
+      const ready = driver.core.takeReady();
+      if (ready !== undefined) batch.push({ driver, ready });
+    }
+    if (batch.length === 0) return;
+    this.options.storage.persistBatch(batch.map(({ driver, ready }) => persistItem(driver.group, ready)));
+    for (const { driver, ready } of batch) {
+      for (const message of ready.messages) this.options.transport.send(message.to, driver.group, message);
+    }
+    this.options.transport.flush();
+    for (const { driver, ready } of batch) {
+      if (ready.snapshotChunk?.done === true) void this.installThenApply(driver, ready);
+      else this.applyGroup(driver, ready);
+    }
+    this.schedule(); // Applying or advancing may have produced more work (e.g. commit broadcasts).
+  }
+
+  private applyGroup(driver: GroupDriver, ready: Ready): void {
+    driver.applyAndAdvance(ready);
+    this.maybeCompact(driver);
+  }
+
+  private async installThenApply(driver: GroupDriver, ready: Ready): Promise<void> {
+    driver.installing = true;
+    try {
+      await this.options.storage.installSnapshot(driver.group);
+    } finally {
+      driver.installing = false;
+    }
+    if (this.closed) return;
+    this.applyGroup(driver, ready);
+    this.schedule();
+  }
+
+  /** Bounds the log: snapshot the applied state in the background, then drop the log up to it. */
+  private maybeCompact(driver: GroupDriver): void {
+    const { kv, log } = driver.storage;
+    if (driver.producing || kv.appliedIndex() - log.snapshotMeta().index < this.options.snapshotEntries) return;
+    driver.producing = true;
+    this.options.storage.produceSnapshot(driver.group)
+      .then((produced) => {
+        if (this.closed || driver.installing) return;
+        if (this.options.storage.compact(produced)) {
+          driver.logger.info({ index: produced.meta.index, term: produced.meta.term }, 'compacted log');
+        }
+      })
+      .catch((err: unknown) => driver.logger.error({ err }, 'snapshot for compaction failed'))
+      .finally(() => {
+        driver.producing = false;
+      });
+  }
+
+  stats(): { groups: number; droppedUnknownGroup: number } {
+    return { groups: this.groups.size, droppedUnknownGroup: this.droppedUnknownGroup };
+  }
+
+  /** Stops ticking and draining; waiters learn their outcome is unknown. Storage is closed by the owner. */
+  close(): void {
+    this.closed = true;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    for (const driver of this.groups.values()) driver.failAll();
+  }
+}
+
+function persistItem(group: GroupId, ready: Ready): PersistItem {
+  return {
+    group,
+    entries: ready.entriesToPersist,
+    ...(ready.hardState === undefined ? {} : { hardState: ready.hardState }),
+    ...(ready.snapshotChunk === undefined ? {} : { snapshotChunk: ready.snapshotChunk }),
+  };
+}
+
+export function shuttingDown(): KvError {
+  return new KvError('NO_LEADER', 'Cannot serve the request: this node is shutting down');
+}

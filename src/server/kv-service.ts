@@ -1,0 +1,213 @@
+/**
+ * gRPC handlers of the public Kv service. Each handler decodes and validates its request (a bad
+ * request is INVALID_ARGUMENT naming the field or limit), then writes through the Raft log or
+ * reads with the requested consistency, honouring the call's deadline end to end. Expected
+ * failures are KvErrors mapped in status-mapping.ts; a broken invariant stops the process.
+ */
+import { status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { InvariantError } from '../shared/assert.js';
+import { KvError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { groupId } from '../shared/ids.js';
+import { encodeKvCommand } from '../storage/kv-command-codec.js';
+import { checkKey, validateKvCommand, validateRangeQuery, type KvCommandBody, type SessionRef } from '../storage/kv-command.js';
+import type { AppliedEntry } from '../storage/kv-types.js';
+import type { GroupDriver } from '../runtime/group-driver.js';
+import type { NodeHost } from '../runtime/node-host.js';
+import * as req from './requests.js';
+import { header, keyValue, revisionOf, writeBody } from './responses.js';
+import { toServiceError } from './status-mapping.js';
+import { statusResponse, type StatusContext } from './status-handler.js';
+
+export interface KvServiceOptions {
+  readonly nodeId: number;
+  readonly host: NodeHost;
+  readonly requestBytesMax: number;
+  readonly defaultDeadlineMs: number;
+  readonly logger: Logger;
+  readonly status: StatusContext;
+  /** Called on a broken invariant: log at fatal and exit. */
+  readonly onFatal: (error: Error) => void;
+}
+
+type Obj = Record<string, unknown>;
+type Handler = (request: Obj, deadlineMs: number) => Promise<Obj>;
+
+export function createKvService(options: KvServiceOptions): UntypedServiceImplementation {
+  const kv = new KvHandlers(options);
+  const wrap = (method: string, handler: Handler) => unary(options, method, handler);
+  return {
+    Put: wrap('Put', (r, d) => kv.put(r, d)),
+    Get: wrap('Get', (r, d) => kv.get(r, d)),
+    Delete: wrap('Delete', (r, d) => kv.delete(r, d)),
+    Range: wrap('Range', (r, d) => kv.range(r, d)),
+    Txn: wrap('Txn', (r, d) => kv.txn(r, d)),
+    BatchPut: wrap('BatchPut', (r, d) => kv.batchPut(r, d)),
+    Status: wrap('Status', (r) => Promise.resolve(statusResponse(options.status, r))),
+  };
+}
+
+function unary(options: KvServiceOptions, method: string, handler: Handler) {
+  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+    const started = performance.now();
+    const deadline = call.getDeadline();
+    const deadlineAt = deadline instanceof Date ? deadline.getTime() : deadline;
+    const deadlineMs = Number.isFinite(deadlineAt) ? Math.max(0, deadlineAt - Date.now()) : options.defaultDeadlineMs;
+    const run = async (): Promise<Obj> => {
+      const request = req.obj(call.request, 'request');
+      const bytes = req.payloadBytes(request);
+      if (bytes > options.requestBytesMax) {
+        throw new KvError('INVALID_ARGUMENT', `Cannot accept request: it carries ${bytes} bytes, more than the limit of ${options.requestBytesMax} (requestBytesMax)`, { field: 'request' });
+      }
+      return handler(request, deadlineMs);
+    };
+    run().then(
+      (response) => {
+        options.logger.debug({ method, durMs: Math.round(performance.now() - started) }, 'rpc ok');
+        callback(null, response);
+      },
+      (error: unknown) => callback(serviceError(options, method, error)),
+    );
+  };
+}
+
+function serviceError(options: KvServiceOptions, method: string, error: unknown): Parameters<sendUnaryData<unknown>>[0] {
+  if (error instanceof KvError) {
+    options.logger.debug({ method, code: error.code }, 'rpc failed');
+    return toServiceError(error);
+  }
+  if (error instanceof InvariantError) {
+    options.onFatal(error);
+    return toServiceError(new KvError('INTERNAL', 'Internal error: the server is stopping'));
+  }
+  options.logger.error({ method, err: error }, 'rpc failed unexpectedly');
+  return { code: status.INTERNAL, details: 'Internal error while serving the request' };
+}
+
+/** Settles with `promise`, or rejects with `onTimeout()` once `ms` pass (after calling `cancel`). */
+function withDeadline<T>(promise: Promise<T>, ms: number, cancel: () => void, onTimeout: () => KvError): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cancel();
+      reject(onTimeout());
+    }, ms);
+    promise.then(
+      (v) => { clearTimeout(timer); resolve(v); },
+      (e: unknown) => { clearTimeout(timer); reject(e); },
+    );
+  });
+}
+
+class KvHandlers {
+  constructor(private readonly options: KvServiceOptions) {}
+
+  /** Single-group node for now: every key lives in group 0 (multi-raft routing comes with #6). */
+  private driver(): GroupDriver {
+    const driver = this.options.host.group(groupId(0));
+    if (driver === undefined) throw new KvError('NO_LEADER', 'Cannot serve the request: group 0 is not open on this node', { group: 0 });
+    return driver;
+  }
+
+  private header(driver: GroupDriver, revision: number, serializable = false): Obj {
+    return { ...header(driver.group, revision, driver.core.status().term, this.options.nodeId, serializable) };
+  }
+
+  private async write(body: KvCommandBody, session: SessionRef | undefined, deadlineMs: number): Promise<{ driver: GroupDriver; applied: AppliedEntry }> {
+    const driver = this.driver();
+    const command = { ...body, timeMs: Date.now(), ...(session === undefined ? {} : { session }) };
+    const invalid = validateKvCommand(command);
+    if (invalid !== null) throw invalid;
+    if (driver.proposals.isFull()) {
+      throw new KvError('OVERLOADED', `Cannot accept write: ${driver.proposals.size} writes already wait for commit (pendingProposalsMax)`);
+    }
+    const proposed = driver.core.propose(encodeKvCommand(command));
+    if (!proposed.ok) throw driver.errorFromCore(proposed.error);
+    const { index, term } = proposed.value;
+    this.options.host.schedule();
+    const applied = await withDeadline(driver.proposals.track(index, term), deadlineMs, () => driver.proposals.cancel(index),
+      () => new KvError('TIMEOUT', `Cannot tell whether the write applied: the deadline of ${deadlineMs} ms passed (outcome unknown)`));
+    const result = applied.result;
+    if (result.type === 'error') throw new KvError(result.code, result.message, result.field === null ? {} : { field: result.field });
+    return { driver, applied };
+  }
+
+  /** Waits until this node may serve a linearizable read of local state (thesis §6.4). */
+  private async readBarrier(driver: GroupDriver, deadlineMs: number): Promise<void> {
+    const { requestId, ready } = driver.reads.start();
+    const started = driver.core.readIndex(requestId);
+    if (!started.ok) {
+      driver.reads.cancel(requestId);
+      throw driver.errorFromCore(started.error);
+    }
+    this.options.host.schedule();
+    await withDeadline(ready, deadlineMs, () => driver.reads.cancel(requestId),
+      () => new KvError('TIMEOUT', `Cannot serve the read: the deadline of ${deadlineMs} ms passed before leadership was confirmed`));
+  }
+
+  private async readable(request: Obj, deadlineMs: number): Promise<{ driver: GroupDriver; serializable: boolean }> {
+    const consistency = req.consistency(request);
+    const driver = this.driver();
+    if (driver.installing) throw new KvError('NO_LEADER', 'Cannot serve the read: a snapshot is being installed on this node', { group: driver.group });
+    if (consistency === 'lease') {
+      throw new KvError('INVALID_ARGUMENT', 'Cannot serve a lease read: lease reads are not implemented yet; use LINEARIZABLE or SERIALIZABLE', { field: 'consistency' });
+    }
+    if (consistency === 'linearizable') await this.readBarrier(driver, deadlineMs);
+    return { driver, serializable: consistency === 'serializable' };
+  }
+
+  async put(r: Obj, deadlineMs: number): Promise<Obj> {
+    const body = decoded(() => ({ type: 'put' as const, key: req.bytes(r, 'key'), value: req.bytes(r, 'value'), prevKv: req.bool(r, 'prevKv') }));
+    const { driver, applied } = await this.write(body, decoded(() => req.session(r)), deadlineMs);
+    return { header: this.header(driver, revisionOf(applied.result)), ...writeBody(applied.result) };
+  }
+
+  async delete(r: Obj, deadlineMs: number): Promise<Obj> {
+    const body = decoded(() => ({ type: 'delete' as const, key: req.bytes(r, 'key'), prevKv: req.bool(r, 'prevKv') }));
+    const { driver, applied } = await this.write(body, decoded(() => req.session(r)), deadlineMs);
+    return { header: this.header(driver, revisionOf(applied.result)), ...writeBody(applied.result) };
+  }
+
+  async txn(r: Obj, deadlineMs: number): Promise<Obj> {
+    const body = decoded(() => req.txnBody(r));
+    const { driver, applied } = await this.write(body, decoded(() => req.session(r)), deadlineMs);
+    return { header: this.header(driver, revisionOf(applied.result)), ...writeBody(applied.result) };
+  }
+
+  async batchPut(r: Obj, deadlineMs: number): Promise<Obj> {
+    const body = decoded(() => req.batchPutBody(r));
+    const { driver, applied } = await this.write(body, decoded(() => req.session(r)), deadlineMs);
+    return { header: this.header(driver, revisionOf(applied.result)) };
+  }
+
+  async get(r: Obj, deadlineMs: number): Promise<Obj> {
+    const key = decoded(() => req.bytes(r, 'key'));
+    const invalid = checkKey(key, 'key');
+    if (invalid !== null) throw invalid;
+    const { driver, serializable } = await this.readable(r, deadlineMs);
+    const result = driver.storage.kv.get(key);
+    const body = result.kv === null ? { found: false } : { found: true, kv: keyValue(result.kv) };
+    return { header: this.header(driver, result.revision, serializable), ...body };
+  }
+
+  async range(r: Obj, deadlineMs: number): Promise<Obj> {
+    const query = decoded(() => req.rangeQuery(r, req.bytes(r, 'pageToken')));
+    const invalid = validateRangeQuery(query);
+    if (invalid !== null) throw invalid;
+    const { driver, serializable } = await this.readable(r, deadlineMs);
+    const result = driver.storage.kv.range(query);
+    const last = result.kvs[result.kvs.length - 1];
+    return {
+      header: this.header(driver, result.revision, serializable),
+      kvs: result.kvs.map(keyValue),
+      more: result.more,
+      count: String(result.count),
+      nextPageToken: result.more && last !== undefined ? Buffer.from(last.key) : Buffer.alloc(0),
+    };
+  }
+}
+
+function decoded<T>(parse: () => T): T {
+  const result = req.decode(parse);
+  if (!result.ok) throw result.error;
+  return result.value;
+}
