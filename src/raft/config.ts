@@ -22,6 +22,12 @@ export interface RaftConfig {
   readonly rng: Rng;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /**
+   * Allow leaseRead() (needs checkQuorum). Every node of the group must agree: it also makes a
+   * node that just started refuse votes for one election timeout, since it cannot know whether it
+   * acknowledged a lease before it went down.
+   */
+  readonly leaseReads: boolean;
   /** Appends in flight to one follower in the replicate state (pipelining bound). */
   readonly inflightMessagesMax: number;
   /** Payload bytes in one AppendEntries. */
@@ -40,6 +46,7 @@ export const defaultTuning = {
   heartbeatTicks: 1,
   preVote: true,
   checkQuorum: true,
+  leaseReads: false,
   inflightMessagesMax: 256,
   appendBytesMax: 1024 * 1024,
   snapshotChunkBytesMax: 512 * 1024,
@@ -55,6 +62,7 @@ export function validateConfig(config: RaftConfig): void {
   assert(config.snapshotChunkBytesMax >= 1, 'snapshotChunkBytesMax must be >= 1');
   assert(config.uncommittedBytesMax >= 1, 'uncommittedBytesMax must be >= 1');
   assert(config.pendingReadsMax >= 1, 'pendingReadsMax must be >= 1');
+  assert(!config.leaseReads || config.checkQuorum, 'leaseReads needs checkQuorum');
   const snapshot = config.storage.snapshotMeta();
   assert(config.applied >= snapshot.index, 'applied must not be behind the snapshot');
   assert(config.applied <= config.storage.hardState().commit || config.applied === snapshot.index,

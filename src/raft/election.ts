@@ -50,7 +50,10 @@ function wonCampaign(node: RaftNode, preVote: boolean): void {
 
 /** Within an election timeout of hearing from a live leader (only meaningful with CheckQuorum). */
 function inLease(node: RaftNode): boolean {
-  return node.cfg.checkQuorum && node.leader !== null && node.electionElapsed < node.cfg.electionTicks;
+  if (!node.cfg.checkQuorum) return false;
+  // With lease reads, a restarted node may have acknowledged a lease it no longer remembers.
+  if (node.cfg.leaseReads && node.ticksSinceStart < node.cfg.electionTicks) return true;
+  return node.leader !== null && node.electionElapsed < node.cfg.electionTicks;
 }
 
 /**

@@ -56,6 +56,8 @@ export class RaftNode {
   /** Ticks since the last valid leader contact (follower) or since the last quorum check (leader). */
   electionElapsed = 0;
   heartbeatElapsed = 0;
+  /** Ticks since this process started the core (only counted up to the election timeout). */
+  ticksSinceStart = 0;
   randomizedElectionTicks = 0;
 
   /** Leader only. */
@@ -71,6 +73,12 @@ export class RaftNode {
   uncommittedBytes = 0;
   /** New entries or a new commit index must go out to followers when the Ready is taken. */
   broadcastPending = false;
+  /** Leader lease (see replication.ts, leaseRead): ticks led, when each heartbeat round left, expiry. */
+  leaderTicks = 0;
+  roundSentAt = new Map<number, number>();
+  leaseExpiresAtTick = 0;
+  /** A transfer lets the target campaign through followers' leases: no lease reads for the rest of the term. */
+  transferStartedThisTerm = false;
 
   /** Candidate and pre-candidate only. */
   votes = new Map<NodeId, boolean>();
@@ -107,6 +115,7 @@ export class RaftNode {
   // ---- Public surface -------------------------------------------------------------------------
 
   tick(): void {
+    if (this.ticksSinceStart < this.cfg.electionTicks) this.ticksSinceStart++;
     if (this.role === 'leader') replication.tickLeader(this);
     else election.tickElection(this);
   }
@@ -154,6 +163,14 @@ export class RaftNode {
     this.forwardedReads.add(requestId);
     this.send({ type: 'readIndexRequest', from: this.id, to: this.leader, term: this.term, requestId });
     return { ok: true, value: undefined };
+  }
+
+  /**
+   * A read served from the leader lease, without a heartbeat round: the commit index if the lease
+   * holds, else BUSY (the caller falls back to readIndex). See replication.ts for the assumption.
+   */
+  leaseRead(): CoreResult<LogIndex> {
+    return replication.leaseRead(this);
   }
 
   transferLeadership(to: NodeId): CoreResult<void> {
@@ -388,6 +405,10 @@ export class RaftNode {
     this.reads = new ReadIndexTracker();
     this.readsAwaitingCommit = [];
     this.leadTransferee = null;
+    this.leaderTicks = 0;
+    this.roundSentAt = new Map();
+    this.leaseExpiresAtTick = 0;
+    this.transferStartedThisTerm = false;
     this.uncommitted = [];
     this.uncommittedBytes = 0;
     this.broadcastPending = false;

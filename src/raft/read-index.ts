@@ -39,13 +39,25 @@ export class ReadIndexTracker {
     return this.round;
   }
 
+  /** A round for a periodic heartbeat even with no read waiting (it renews the leader lease). */
+  takeHeartbeatRound(): number {
+    if (this.round === this.roundSent) this.round++;
+    this.roundSent = this.round;
+    return this.round;
+  }
+
+  /** The newest round a majority of `voters` has answered (this node counts for every round). */
+  confirmedRound(voters: readonly NodeId[], self: NodeId): number {
+    return quorumMin(voters, (id) => (id === self ? this.roundSent : this.acked.get(id) ?? 0));
+  }
+
   ack(peer: NodeId, round: number): void {
     if (round > (this.acked.get(peer) ?? 0)) this.acked.set(peer, round);
   }
 
   /** Reads confirmed by a majority of `voters`; `self` counts as having acked every round sent. */
   release(voters: readonly NodeId[], self: NodeId): PendingRead[] {
-    const confirmed = quorumMin(voters, (id) => (id === self ? this.roundSent : this.acked.get(id) ?? 0));
+    const confirmed = this.confirmedRound(voters, self);
     let count = 0;
     while (count < this.pending.length && (this.pending[count]?.round ?? Infinity) <= confirmed) count++;
     if (count === 0) return [];

@@ -12,6 +12,7 @@ import type { CoreResult } from './ready.js';
 import type { ConfChange } from './types.js';
 
 export function tickLeader(node: RaftNode): void {
+  node.leaderTicks++;
   node.heartbeatElapsed++;
   node.electionElapsed++;
   if (node.electionElapsed >= node.cfg.electionTicks) {
@@ -28,7 +29,7 @@ export function tickLeader(node: RaftNode): void {
   }
   if (node.heartbeatElapsed >= node.cfg.heartbeatTicks) {
     node.heartbeatElapsed = 0;
-    broadcastHeartbeat(node, node.reads.takeRoundToSend() ?? 0);
+    broadcastHeartbeat(node, node.reads.takeRoundToSend() ?? node.reads.takeHeartbeatRound());
   }
 }
 
@@ -98,6 +99,7 @@ function handleHeartbeatReply(node: RaftNode, pr: Progress, m: HeartbeatReply): 
   if (m.readSeq > 0 && !pr.isLearner) {
     node.reads.ack(m.from, m.readSeq);
     releaseReads(node);
+    renewLease(node);
   }
 }
 
@@ -166,6 +168,7 @@ function resendSnapshotIfStalled(node: RaftNode, to: NodeId, pr: Progress): void
 }
 
 function broadcastHeartbeat(node: RaftNode, readSeq: number): void {
+  node.roundSentAt.set(readSeq, node.leaderTicks);
   for (const [to, pr] of node.progress) {
     if (to === node.id) continue;
     const commit = logIndex(Math.min(pr.match, node.log.committed));
@@ -252,6 +255,7 @@ export function dropLeaderReads(node: RaftNode): void {
 export function startTransfer(node: RaftNode, to: NodeId): void {
   if (node.leadTransferee === to) return;
   node.leadTransferee = to;
+  node.transferStartedThisTerm = true;
   node.electionElapsed = 0; // The transfer must finish within one election timeout.
   node.logger.info({ term: node.term, peer: to }, 'transferring leadership');
   const pr = node.progress.get(to);
@@ -279,4 +283,36 @@ export function confChanged(node: RaftNode, change: ConfChange): void {
     flushBroadcasts(node);
     node.becomeFollower(node.term, null);
   }
+}
+
+/**
+ * Leader leases (thesis §6.4.1). A voter that answered a heartbeat sent at leader tick T reset
+ * its election timer on receipt, after T; with CheckQuorum it then refuses votes and pre-votes for
+ * electionTicks of its own ticks (election.ts, inLease). A new leader needs one of a majority that
+ * answered, so none can exist before T + electionTicks on that voter's clock. Assumption: no
+ * node's ticks run more than CLOCK_DRIFT_BOUND faster than ours; we stop one more tick early for
+ * tick granularity. TimeoutNow bypasses leases, so a term that started a transfer gets none.
+ */
+export const CLOCK_DRIFT_BOUND = 0.1;
+
+export function leaseTicks(electionTicks: number): number {
+  return electionTicks - 1 - Math.ceil(electionTicks * CLOCK_DRIFT_BOUND);
+}
+
+function renewLease(node: RaftNode): void {
+  const round = node.reads.confirmedRound(node.conf.voters, node.id);
+  const sentAt = node.roundSentAt.get(round);
+  if (sentAt === undefined) return;
+  node.leaseExpiresAtTick = Math.max(node.leaseExpiresAtTick, sentAt + leaseTicks(node.cfg.electionTicks));
+  for (const r of node.roundSentAt.keys()) if (r < round) node.roundSentAt.delete(r);
+}
+
+export function leaseRead(node: RaftNode): CoreResult<LogIndex> {
+  if (node.role !== 'leader') return node.notLeader();
+  if (!node.cfg.leaseReads) return node.fail('INVALID_ARGUMENT', 'Cannot serve a lease read: lease reads are not enabled (leaseReads)');
+  if (node.log.term(node.log.committed) !== node.term) return node.fail('BUSY', 'Cannot serve a lease read: no entry of this term is committed yet');
+  if (node.transferStartedThisTerm) return node.fail('BUSY', 'Cannot serve a lease read: a leadership transfer was started this term');
+  const alone = node.conf.voters.length === 1 && node.conf.voters[0] === node.id;
+  if (!alone && node.leaderTicks >= node.leaseExpiresAtTick) return node.fail('BUSY', 'Cannot serve a lease read: the lease has expired');
+  return { ok: true, value: node.log.committed };
 }

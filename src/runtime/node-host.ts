@@ -28,12 +28,18 @@ export interface NodeHostOptions {
   readonly logger: Logger;
 }
 
+/** At most this many ticks are delivered at once after a stall (the largest allowed election timeout). */
+const CATCH_UP_TICKS_MAX = 1000;
+
 export class NodeHost {
   private readonly groups = new Map<GroupId, GroupDriver>();
   private ticker: NodeJS.Timeout | null = null;
   private drainScheduled = false;
   private closed = false;
   private droppedUnknownGroup = 0;
+  /** Ticks follow the monotonic clock, so a stalled process (GC, SIGSTOP) catches up on resume. */
+  private startedAtMs = 0;
+  private ticksDone = 0;
 
   constructor(private readonly options: NodeHostOptions) {
     options.transport.onMessage((group, message) => this.receive(group, message));
@@ -54,7 +60,20 @@ export class NodeHost {
   }
 
   start(): void {
-    this.ticker = setInterval(() => this.tick(), this.options.tickMs);
+    this.startedAtMs = performance.now();
+    this.ticker = setInterval(() => this.catchUpTicks(), this.options.tickMs);
+  }
+
+  /**
+   * Delivers every tick the monotonic clock says is due. Called by the timer and before a lease
+   * read, so time the process spent stopped counts against its lease (src/raft/replication.ts).
+   */
+  catchUpTicks(): void {
+    if (this.ticker === null) return;
+    const due = Math.floor((performance.now() - this.startedAtMs) / this.options.tickMs) - this.ticksDone;
+    if (due <= 0) return;
+    this.ticksDone += due;
+    for (let i = 0; i < Math.min(due, CATCH_UP_TICKS_MAX); i++) this.tick();
   }
 
   /** Runs the drain on the next turn, once, however many inputs arrive meanwhile. */
@@ -147,6 +166,7 @@ export class NodeHost {
   close(): void {
     this.closed = true;
     if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker = null;
     for (const driver of this.groups.values()) driver.failAll();
   }
 }

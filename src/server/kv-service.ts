@@ -23,6 +23,7 @@ export interface KvServiceOptions {
   readonly nodeId: number;
   readonly host: NodeHost;
   readonly requestBytesMax: number;
+  readonly leaseReads: boolean;
   readonly defaultDeadlineMs: number;
   readonly logger: Logger;
   readonly status: StatusContext;
@@ -144,13 +145,26 @@ class KvHandlers {
       () => new KvError('TIMEOUT', `Cannot serve the read: the deadline of ${deadlineMs} ms passed before leadership was confirmed`));
   }
 
+  /** A lease read if the lease holds; otherwise the same guarantee through a ReadIndex round. */
+  private async leaseBarrier(driver: GroupDriver, deadlineMs: number): Promise<void> {
+    if (!this.options.leaseReads) {
+      throw new KvError('INVALID_ARGUMENT', 'Cannot serve a lease read: this server runs without --lease-reads; use LINEARIZABLE or SERIALIZABLE', { field: 'consistency' });
+    }
+    this.options.host.catchUpTicks();
+    const lease = driver.core.leaseRead();
+    if (!lease.ok && lease.error.code !== 'BUSY') throw driver.errorFromCore(lease.error);
+    if (!lease.ok) return this.readBarrier(driver, deadlineMs);
+    const { requestId, ready } = driver.reads.start();
+    driver.reads.confirmed(requestId, lease.value, driver.storage.kv.appliedIndex());
+    await withDeadline(ready, deadlineMs, () => driver.reads.cancel(requestId),
+      () => new KvError('TIMEOUT', `Cannot serve the read: the deadline of ${deadlineMs} ms passed before it was applied`));
+  }
+
   private async readable(request: Obj, deadlineMs: number): Promise<{ driver: GroupDriver; serializable: boolean }> {
     const consistency = req.consistency(request);
     const driver = this.driver();
     if (driver.installing) throw new KvError('NO_LEADER', 'Cannot serve the read: a snapshot is being installed on this node', { group: driver.group });
-    if (consistency === 'lease') {
-      throw new KvError('INVALID_ARGUMENT', 'Cannot serve a lease read: lease reads are not implemented yet; use LINEARIZABLE or SERIALIZABLE', { field: 'consistency' });
-    }
+    if (consistency === 'lease') await this.leaseBarrier(driver, deadlineMs);
     if (consistency === 'linearizable') await this.readBarrier(driver, deadlineMs);
     return { driver, serializable: consistency === 'serializable' };
   }

@@ -58,7 +58,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   await openGroup(config, storage, host, addressOf, log);
   const fatal = (error: Error): void => exitFatal(log, error);
   server.addService(kvServiceDefinition(), createKvService({
-    nodeId: config.nodeId, host, requestBytesMax: config.requestBytesMax, defaultDeadlineMs: config.defaultDeadlineMs,
+    nodeId: config.nodeId, host, requestBytesMax: config.requestBytesMax, leaseReads: config.leaseReads, defaultDeadlineMs: config.defaultDeadlineMs,
     logger: log.child({ component: 'kv' }), onFatal: fatal,
     status: { nodeId: config.nodeId, host, dbPath, version: packageVersion(), addressOf },
   }));
@@ -89,6 +89,7 @@ async function openGroup(config: ServerConfig, storage: NodeStorage, host: NodeH
     confState: groupStorage.kv.confState(),
     electionTicks: config.electionTicks,
     heartbeatTicks: config.heartbeatTicks,
+    leaseReads: config.leaseReads,
     rng: new SeededRng(randomInt(2 ** 47)),
     logger: coreLoggerFrom(groupLog),
   });

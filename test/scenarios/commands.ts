@@ -52,6 +52,7 @@ export function newHarness(cmd: Command): Harness {
     heartbeatTicks: numberArg(cmd, 'heartbeat', 1),
     preVote: cmd.args.get('prevote') !== 'false',
     checkQuorum: cmd.args.get('checkquorum') !== 'false',
+    leaseReads: cmd.args.get('lease') === 'true',
     snapshotChunkBytesMax: numberArg(cmd, 'chunk', 1024),
   });
   for (const id of [...voters, ...learners]) harness.addNode(id, founderState(voters, learners));
@@ -76,6 +77,10 @@ export function runCommand(h: Harness, cmd: Command): string[] {
       const result = h.node(parseNode(arg(cmd, 0))).core.readIndex(arg(cmd, 1));
       h.stabilize();
       return result.ok ? [] : [`error ${result.error.code}: ${result.error.message}`];
+    }
+    case 'lease-read': {
+      const result = h.node(parseNode(arg(cmd, 0))).core.leaseRead();
+      return [result.ok ? `lease read at index ${result.value}` : `error ${result.error.code}: ${result.error.message}`];
     }
     case 'transfer': {
       const result = h.node(parseNode(arg(cmd, 0))).core.transferLeadership(parseNode(arg(cmd, 1)));

@@ -21,6 +21,7 @@ export interface HarnessOptions {
   readonly heartbeatTicks: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  readonly leaseReads: boolean;
   readonly snapshotChunkBytesMax: number;
 }
 
@@ -64,6 +65,7 @@ export class Harness {
       heartbeatTicks: this.options.heartbeatTicks,
       preVote: this.options.preVote,
       checkQuorum: this.options.checkQuorum,
+      leaseReads: this.options.leaseReads,
       snapshotChunkBytesMax: this.options.snapshotChunkBytesMax,
       rng: new SeededRng(id),
       logger: this.loggerFor(id),
