@@ -62,8 +62,9 @@ export class SimNode {
   private waitingReads: ReadState[] = [];
   readiesTaken = 0;
   isDecommissioned = false;
-  /** A paused process runs nothing until then; its input waits (see Cluster.dispatch). */
+  /** A paused process runs nothing until then; its input waits (see Cluster.deferIfPaused). */
   pausedUntilMs = 0;
+  ticksMissed = 0;
 
   constructor(
     readonly id: NodeId,

@@ -1,0 +1,28 @@
+/**
+ * Goal: one error type for every property the simulator checks, naming the checker that fired so
+ * tests can assert which property a bug breaks. Thrown, never returned: a broken invariant ends
+ * the run at the event that broke it, and the cluster turns it into a replayable report.
+ */
+export type CheckerName =
+  | 'election-safety'
+  | 'log-matching'
+  | 'leader-completeness'
+  | 'committed-entries'
+  | 'log-truncation'
+  | 'state-machine-safety'
+  | 'linearizable-reads'
+  | 'durable-state'
+  | 'snapshot'
+  | 'liveness'
+  | 'exception';
+
+export class SafetyViolation extends Error {
+  override readonly name = 'SafetyViolation';
+
+  constructor(
+    readonly checker: CheckerName,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Goal: the durable half of a simulated node, the part that survives a crash. Method: a
+ * MemoryLogStore (hard state, log, snapshot), the snapshot being received chunk by chunk, and the
+ * KV state machine (applied in the same step as the write it follows, so a crash never splits
+ * them). persist() performs step 1 of a Ready in one go; SimNode decides when (after a random
+ * disk delay) and drops the whole write if the node crashes first.
+ */
+import { assert } from '../../src/shared/assert.js';
+import { logIndex, type LogIndex } from '../../src/shared/ids.js';
+import type { InitialState } from '../../src/raft/bootstrap.js';
+import type { Ready } from '../../src/raft/ready.js';
+import type { LogEntry, SnapshotChunk, SnapshotMeta } from '../../src/raft/types.js';
+import { MemoryLogStore } from '../../src/storage/memory-log-store.js';
+import { SafetyViolation } from './checkers/violation.js';
+import { KvStateMachine } from './kv-state-machine.js';
+
+export interface ReceivedSnapshot {
+  readonly meta: SnapshotMeta;
+  readonly data: Uint8Array;
+}
+
+export interface PersistOutcome {
+  /** Stored entries this write overwrote or discarded (for the committed-entries checker). */
+  readonly removed: readonly LogEntry[];
+  /** Set when this write completed a snapshot: it must be installed into the state machine. */
+  readonly snapshot: ReceivedSnapshot | undefined;
+  /** The durable commit index and last index before this write. */
+  readonly commitBefore: LogIndex;
+  readonly lastIndexBefore: LogIndex;
+  /** The stored term at the snapshot's index before this write (reports). */
+  readonly termAtSnapshotBefore: number | undefined;
+  /**
+   * Lowest index where this write replaced an entry by one of another term (or installed a snapshot
+   * the log did not match): the only legal reason to drop entries (thesis Figure 3.1, Figure 5.3).
+   */
+  readonly conflictIndex: LogIndex | undefined;
+}
+
+interface PartialSnapshot {
+  readonly meta: SnapshotMeta;
+  readonly chunks: Uint8Array[];
+  bytes: number;
+}
+
+export class SimDisk {
+  readonly store: MemoryLogStore;
+  readonly machine: KvStateMachine;
+  private partial: PartialSnapshot | null = null;
+
+  constructor(initial: InitialState) {
+    this.store = new MemoryLogStore(initial);
+    this.machine = new KvStateMachine(initial.snapshot);
+  }
+
+  persist(ready: Ready): PersistOutcome {
+    const commitBefore = this.store.hardState().commit;
+    const lastIndexBefore = this.store.lastIndex();
+    const termAtSnapshotBefore = ready.snapshotChunk === undefined ? undefined : this.store.term(ready.snapshotChunk.meta.index);
+    if (ready.hardState !== undefined) this.store.setHardState(ready.hardState);
+    const snapshot = ready.snapshotChunk === undefined ? undefined : this.receiveChunk(ready.snapshotChunk);
+    const removed: LogEntry[] = [];
+    if (snapshot !== undefined) {
+      removed.push(...this.storedFrom(this.store.firstIndex()));
+      this.store.installSnapshot(snapshot.meta, snapshot.data);
+    }
+    const first = ready.entriesToPersist[0];
+    if (first !== undefined) {
+      removed.push(...this.storedFrom(first.index));
+      this.store.append(ready.entriesToPersist);
+    }
+    const conflictIndex = snapshot !== undefined && termAtSnapshotBefore !== snapshot.meta.term
+      ? snapshot.meta.index
+      : removed.find((old) => old.index > this.store.snapshotMeta().index && this.store.term(old.index) !== undefined && this.store.term(old.index) !== old.term)?.index;
+    return { removed, snapshot, commitBefore, lastIndexBefore, termAtSnapshotBefore, conflictIndex };
+  }
+
+  /** Snapshots the state machine at its applied index once the log past the last snapshot is long enough. */
+  compactIfDue(everyEntries: number): SnapshotMeta | undefined {
+    const applied = this.machine.applied;
+    if (applied - this.store.snapshotMeta().index < everyEntries || applied > this.store.lastIndex()) return undefined;
+    const appliedTerm = this.store.term(applied);
+    if (appliedTerm === undefined) return undefined;
+    const meta: SnapshotMeta = { index: applied, term: appliedTerm, conf: this.machine.conf };
+    this.store.compact(meta, this.machine.serialize());
+    return meta;
+  }
+
+  private storedFrom(index: LogIndex): LogEntry[] {
+    const lo = Math.max(index, this.store.firstIndex());
+    const last = this.store.lastIndex();
+    if (lo > last) return [];
+    return this.store.entries(logIndex(lo), logIndex(last + 1), Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Chunks must arrive in order: offset 0 starts a transfer, every other chunk continues one. */
+  private receiveChunk(chunk: SnapshotChunk): ReceivedSnapshot | undefined {
+    if (chunk.offset === 0) this.partial = { meta: chunk.meta, chunks: [], bytes: 0 };
+    const partial = this.partial;
+    const continues = partial !== null && partial.meta.index === chunk.meta.index &&
+      partial.meta.term === chunk.meta.term && partial.bytes === chunk.offset;
+    if (!continues) {
+      throw new SafetyViolation('snapshot', `Snapshot ${chunk.meta.index} chunk at offset ${chunk.offset} does not follow the ${partial?.bytes ?? 0} bytes held for snapshot ${partial?.meta.index ?? 'none'}`);
+    }
+    partial.chunks.push(chunk.data.slice());
+    partial.bytes += chunk.data.byteLength;
+    if (!chunk.done) return undefined;
+    this.partial = null;
+    const data = new Uint8Array(partial.bytes);
+    let offset = 0;
+    for (const piece of partial.chunks) {
+      data.set(piece, offset);
+      offset += piece.byteLength;
+    }
+    assert(offset === partial.bytes, 'Snapshot assembly lost bytes');
+    return { meta: partial.meta, data };
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Goal: the simulator's virtual-time event queue. Method: a binary min-heap ordered by
+ * (time, sequence), so events due at the same time run in the order they were scheduled and a run
+ * depends only on its seed, never on heap internals. Bounded: overflowing it is a harness bug.
+ */
+import { assert } from '../../src/shared/assert.js';
+
+export interface Scheduled<T> {
+  readonly timeMs: number;
+  readonly seq: number;
+  readonly event: T;
+}
+
+export class EventQueue<T> {
+  private readonly heap: Scheduled<T>[] = [];
+  private seqNext = 0;
+
+  constructor(private readonly eventsQueuedMax: number) {}
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(timeMs: number, event: T): void {
+    assert(this.heap.length < this.eventsQueuedMax, `Event queue is full at ${this.eventsQueuedMax}`);
+    this.heap.push({ timeMs, seq: this.seqNext++, event });
+    this.siftUp(this.heap.length - 1);
+  }
+
+  peekTimeMs(): number | undefined {
+    return this.heap[0]?.timeMs;
+  }
+
+  pop(): Scheduled<T> | undefined {
+    const top = this.heap[0];
+    const last = this.heap.pop();
+    if (top === undefined || last === undefined) return undefined;
+    if (this.heap.length > 0) {
+      this.heap[0] = last;
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  private at(i: number): Scheduled<T> {
+    const slot = this.heap[i];
+    assert(slot !== undefined, `Heap slot ${i} is empty`);
+    return slot;
+  }
+
+  private before(i: number, j: number): boolean {
+    const a = this.at(i);
+    const b = this.at(j);
+    return a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq);
+  }
+
+  private swap(i: number, j: number): void {
+    const a = this.at(i);
+    this.heap[i] = this.at(j);
+    this.heap[j] = a;
+  }
+
+  private siftUp(start: number): void {
+    let i = start;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(i, parent)) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private siftDown(start: number): void {
+    let i = start;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < this.heap.length && this.before(left, smallest)) smallest = left;
+      if (right < this.heap.length && this.before(right, smallest)) smallest = right;
+      if (smallest === i) return;
+      this.swap(i, smallest);
+      i = smallest;
+    }
+  }
+}
