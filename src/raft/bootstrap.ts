@@ -16,8 +16,9 @@ export interface InitialState {
 
 export const EMPTY_CONF: ConfState = { voters: [], learners: [] };
 
-export function founderState(voters: readonly NodeId[], learners: readonly NodeId[] = []): InitialState {
-  const conf = { voters: [...voters].sort((a, b) => a - b), learners: [...learners].sort((a, b) => a - b) };
+export function founderState(voters: readonly NodeId[], learners: readonly NodeId[] = [], addresses: Readonly<Record<string, string>> = {}): InitialState {
+  const sortedIds = { voters: [...voters].sort((a, b) => a - b), learners: [...learners].sort((a, b) => a - b) };
+  const conf = Object.keys(addresses).length === 0 ? sortedIds : { ...sortedIds, addresses };
   return {
     snapshot: { index: logIndex(1), term: term(1), conf },
     hardState: { term: term(1), vote: null, commit: logIndex(1) },

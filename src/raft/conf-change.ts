@@ -18,21 +18,25 @@ import type { ConfChange, ConfChangeType, ConfState } from './types.js';
 
 const TYPE_CODES: Record<ConfChangeType, number> = { addVoter: 1, addLearner: 2, removeNode: 3 };
 
+/** Layout: type code (1 byte), node id (float64, a safe integer), then the address as UTF-8. */
 export function encodeConfChange(change: ConfChange): Uint8Array {
-  const out = new Uint8Array(9);
+  const address = new TextEncoder().encode(change.address ?? '');
+  const out = new Uint8Array(9 + address.byteLength);
   const view = new DataView(out.buffer);
   view.setUint8(0, TYPE_CODES[change.type]);
   view.setFloat64(1, change.node);
+  out.set(address, 9);
   return out;
 }
 
 export function decodeConfChange(data: Uint8Array): ConfChange {
-  assert(data.byteLength === 9, `ConfChange must be 9 bytes, got ${data.byteLength}`);
+  assert(data.byteLength >= 9, `ConfChange must be at least 9 bytes, got ${data.byteLength}`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const code = view.getUint8(0);
   const type = (Object.keys(TYPE_CODES) as ConfChangeType[]).find((t) => TYPE_CODES[t] === code);
   assert(type !== undefined, `Unknown ConfChange type code ${code}`);
-  return { type, node: nodeId(view.getFloat64(1)) };
+  const address = new TextDecoder().decode(data.subarray(9));
+  return { type, node: nodeId(view.getFloat64(1)), ...(address === '' ? {} : { address }) };
 }
 
 function without(ids: readonly NodeId[], id: NodeId): NodeId[] {
@@ -47,15 +51,27 @@ function sorted(ids: readonly NodeId[]): NodeId[] {
 export function applyConfChange(conf: ConfState, change: ConfChange): ConfState {
   const voters = without(conf.voters, change.node);
   const learners = without(conf.learners, change.node);
+  const addresses = addressesAfter(conf, change);
   switch (change.type) {
     case 'addVoter':
-      return { voters: sorted([...voters, change.node]), learners };
+      return withAddresses({ voters: sorted([...voters, change.node]), learners }, addresses);
     case 'addLearner':
       // Demoting a voter to learner is allowed; it is a removal from the voter set (one server).
-      return { voters, learners: sorted([...learners, change.node]) };
+      return withAddresses({ voters, learners: sorted([...learners, change.node]) }, addresses);
     case 'removeNode':
-      return { voters, learners };
+      return withAddresses({ voters, learners }, addresses);
   }
+}
+
+function addressesAfter(conf: ConfState, change: ConfChange): Record<string, string> {
+  const addresses: Record<string, string> = { ...conf.addresses };
+  if (change.type === 'removeNode') delete addresses[String(change.node)];
+  else if (change.address !== undefined) addresses[String(change.node)] = change.address;
+  return addresses;
+}
+
+function withAddresses(conf: ConfState, addresses: Record<string, string>): ConfState {
+  return Object.keys(addresses).length === 0 ? conf : { ...conf, addresses };
 }
 
 /** Why a change cannot be made, or null when it can. */

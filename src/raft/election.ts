@@ -81,7 +81,7 @@ function handleHigherTerm(node: RaftNode, m: RaftMessage): boolean {
   }
   if (m.type === 'requestVoteReply' && m.preVote && m.granted) return true; // Granted at our future term.
   const fromLeader = m.type === 'appendEntries' || m.type === 'heartbeat' || m.type === 'installSnapshot';
-  node.becomeFollower(m.term, fromLeader ? m.from : null);
+  node.becomeFollower(m.term, fromLeader ? m.from : null, m.type !== 'requestVote');
   return true;
 }
 

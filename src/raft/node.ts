@@ -283,7 +283,12 @@ export class RaftNode {
 
   // ---- Role transitions -----------------------------------------------------------------------
 
-  becomeFollower(term: Term, leader: NodeId | null): void {
+  /**
+   * `resetTimer` is false when a vote request raised our term: only a leader's message or a vote
+   * we grant restarts the election timer (thesis Figure 3.1). Otherwise a stale candidate with a
+   * fast clock keeps resetting the nodes that could win, and no election ever completes.
+   */
+  becomeFollower(term: Term, leader: NodeId | null, resetTimer = true): void {
     const wasLeader = this.role === 'leader';
     if (term !== this.term) {
       this.term = term;
@@ -292,10 +297,11 @@ export class RaftNode {
     if (this.role !== 'follower' || this.leader !== leader) {
       this.logger.info({ term, leader, role: 'follower' }, 'became follower');
     }
+    const wasFollower = this.role === 'follower';
     this.role = 'follower';
     this.resetLeaderState(wasLeader);
     this.setLeader(leader);
-    this.resetElectionTimer();
+    if (resetTimer || !wasFollower) this.resetElectionTimer();
   }
 
   becomePreCandidate(): void {

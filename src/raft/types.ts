@@ -26,6 +26,12 @@ export interface HardState {
 export interface ConfState {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /**
+   * Where members listen ("host:port"), keyed by node id, when known. Carried with membership so
+   * that every replica, and a node caught up by snapshot, learns how to reach members added at
+   * run time. The core never reads it. Absent when empty.
+   */
+  readonly addresses?: Readonly<Record<string, string>>;
 }
 
 export type ConfChangeType = 'addVoter' | 'addLearner' | 'removeNode';
@@ -34,6 +40,8 @@ export type ConfChangeType = 'addVoter' | 'addLearner' | 'removeNode';
 export interface ConfChange {
   readonly type: ConfChangeType;
   readonly node: NodeId;
+  /** The node's address, recorded in ConfState.addresses (kept if omitted on a promotion). */
+  readonly address?: string;
 }
 
 export interface SnapshotMeta {

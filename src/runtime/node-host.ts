@@ -104,6 +104,7 @@ export class NodeHost {
   /** One round of the Ready loop for all groups (see the file comment for the order). */
   drain(): void {
     if (this.closed) return;
+    this.catchUpTicks(); // Time spent stalled counts before anything this round acts on it.
     const batch: { driver: GroupDriver; ready: Ready }[] = [];
     for (const driver of this.groups.values()) {
       if (driver.installing) continue;
