@@ -32,7 +32,7 @@ export function bytesColumn(row: SqlRow, name: string): Uint8Array {
 }
 
 export function confToText(conf: ConfState): string {
-  return JSON.stringify({ voters: conf.voters, learners: conf.learners });
+  return JSON.stringify({ voters: conf.voters, learners: conf.learners, ...(conf.addresses === undefined ? {} : { addresses: conf.addresses }) });
 }
 
 function nodeIds(value: unknown, what: string): NodeId[] {
@@ -47,5 +47,10 @@ export function confFromText(text: string): ConfState {
   const parsed: unknown = JSON.parse(text);
   assert(typeof parsed === 'object' && parsed !== null, 'Stored conf state is not an object');
   const record = parsed as Record<string, unknown>;
-  return { voters: nodeIds(record['voters'], 'voters'), learners: nodeIds(record['learners'], 'learners') };
+  const conf = { voters: nodeIds(record['voters'], 'voters'), learners: nodeIds(record['learners'], 'learners') };
+  const addresses = record['addresses'];
+  if (addresses === undefined) return conf;
+  assert(typeof addresses === 'object' && addresses !== null && Object.values(addresses).every((a) => typeof a === 'string'),
+    'Stored conf state addresses are not a map of strings');
+  return { ...conf, addresses: addresses as Record<string, string> };
 }

@@ -81,7 +81,25 @@ function decodeMeta(wire: unknown, path: string): SnapshotMeta {
   if (new Set([...voters, ...learners]).size !== voters.length + learners.length) {
     throw new WireFormatError(`${path} lists a node twice among voters and learners`);
   }
-  return { index: readLogIndex(object, 'index', path), term: readTerm(object, 'term', path), conf: { voters, learners } };
+  const addresses = decodeAddresses(object, path);
+  const conf = Object.keys(addresses).length === 0 ? { voters, learners } : { voters, learners, addresses };
+  return { index: readLogIndex(object, 'index', path), term: readTerm(object, 'term', path), conf };
+}
+
+/** Absent on old peers; each entry a node id and a non-empty address string. */
+function decodeAddresses(object: WireObject, path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (object['addresses'] === undefined) return out;
+  for (const [i, item] of readArray(object, 'addresses', path).entries()) {
+    const entry = readObject(item, `${path}.addresses[${i}]`);
+    const node = nodeIdFromWire(entry['node'], `${path}.addresses[${i}].node`);
+    const address = entry['address'];
+    if (typeof address !== 'string' || address.length === 0 || address.length > 1024) {
+      throw new WireFormatError(`${path}.addresses[${i}].address must be a non-empty string of at most 1024 characters`);
+    }
+    out[String(node)] = address;
+  }
+  return out;
 }
 
 /** Plain counters (offsets, ReadIndex rounds), not ids: safe non-negative integers. */

@@ -34,7 +34,8 @@ function encodeEntry(entry: LogEntry): WireEntry {
 }
 
 function encodeMeta(meta: SnapshotMeta): WireSnapshotMeta {
-  return { index: meta.index, term: meta.term, voters: meta.conf.voters, learners: meta.conf.learners };
+  const addresses = Object.entries(meta.conf.addresses ?? {}).map(([node, address]) => ({ node: Number(node), address }));
+  return { index: meta.index, term: meta.term, voters: meta.conf.voters, learners: meta.conf.learners, addresses };
 }
 
 /** The wire form of one message. Numbers stay numbers: they are safe integers by construction. */
@@ -139,7 +140,8 @@ export function estimateMessageBytes(message: RaftMessage): number {
       return message.entries.reduce((sum, entry) => sum + ENTRY_OVERHEAD_BYTES + entry.data.byteLength, MESSAGE_OVERHEAD_BYTES);
     case 'installSnapshot': {
       const ids = message.meta.conf.voters.length + message.meta.conf.learners.length;
-      return MESSAGE_OVERHEAD_BYTES + ids * NODE_ID_BYTES + message.data.byteLength;
+      const addressBytes = Object.values(message.meta.conf.addresses ?? {}).reduce((sum, a) => sum + NODE_ID_BYTES + 8 + 3 * a.length, 0);
+      return MESSAGE_OVERHEAD_BYTES + ids * NODE_ID_BYTES + addressBytes + message.data.byteLength;
     }
     case 'readIndexRequest':
     case 'readIndexReply':

@@ -24,6 +24,7 @@ export interface WireSnapshotMeta {
   readonly term: WireUint64;
   readonly voters: readonly WireUint64[];
   readonly learners: readonly WireUint64[];
+  readonly addresses: readonly { readonly node: WireUint64; readonly address: string }[];
 }
 
 /** One entry per member of `GroupMessage.body`, keyed by its camelCase name (= RaftMessage type). */

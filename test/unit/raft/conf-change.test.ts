@@ -32,7 +32,26 @@ describe('conf changes', () => {
     }
   });
 
-  it('decodeConfChange() rejects bytes of the wrong length', () => {
-    expect(() => decodeConfChange(new Uint8Array(3))).toThrow(/9 bytes/);
+  it('decodeConfChange() rejects fewer than 9 bytes', () => {
+    expect(() => decodeConfChange(new Uint8Array(3))).toThrow(/at least 9 bytes/);
+  });
+});
+
+describe('member addresses', () => {
+  it('applyConfChange() records the address of an added node and keeps it on promotion', () => {
+    const added = applyConfChange(conf([1, 2, 3]), { type: 'addLearner', node: nodeId(4), address: '10.0.0.4:7001' });
+    expect(added.addresses).toEqual({ '4': '10.0.0.4:7001' });
+    const promoted = applyConfChange(added, change('addVoter', 4));
+    expect(promoted).toEqual({ voters: [1, 2, 3, 4], learners: [], addresses: { '4': '10.0.0.4:7001' } });
+  });
+
+  it('applyConfChange() forgets the address of a removed node', () => {
+    const before = { ...conf([1, 2, 3]), addresses: { '2': 'a:1', '3': 'b:2' } };
+    expect(applyConfChange(before, change('removeNode', 3))).toEqual({ voters: [1, 2], learners: [], addresses: { '2': 'a:1' } });
+  });
+
+  it('encodeConfChange() round-trips an address', () => {
+    const c: ConfChange = { type: 'addLearner', node: nodeId(9), address: 'node9.example:7001' };
+    expect(decodeConfChange(encodeConfChange(c))).toEqual(c);
   });
 });

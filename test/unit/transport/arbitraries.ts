@@ -44,10 +44,13 @@ const appendArb = fc
   });
 
 const metaArb: fc.Arbitrary<SnapshotMeta> = fc
-  .tuple(indexArb, termArb, fc.uniqueArray(nodeIdArb, { maxLength: 7 }), fc.nat())
-  .map(([index, metaTerm, ids, split]) => {
+  .tuple(indexArb, termArb, fc.uniqueArray(nodeIdArb, { maxLength: 7 }), fc.nat(), fc.boolean())
+  .map(([index, metaTerm, ids, split, withAddresses]) => {
     const at = ids.length === 0 ? 0 : split % (ids.length + 1);
-    return { index, term: metaTerm, conf: { voters: ids.slice(0, at), learners: ids.slice(at) } };
+    const conf = { voters: ids.slice(0, at), learners: ids.slice(at) };
+    if (!withAddresses || ids.length === 0) return { index, term: metaTerm, conf };
+    const addresses = Object.fromEntries(ids.map((id) => [String(id), `10.0.0.${id % 250}:7001`]));
+    return { index, term: metaTerm, conf: { ...conf, addresses } };
   });
 
 type Variant<K extends RaftMessageType> = Extract<RaftMessage, { type: K }>;
