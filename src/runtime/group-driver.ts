@@ -8,6 +8,7 @@ import type { GroupId, NodeId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { RaftNode } from '../raft/node.js';
 import type { CoreError, Ready } from '../raft/ready.js';
+import type { ConfState } from '../raft/types.js';
 import type { AppliedEntry } from '../storage/kv-types.js';
 import type { GroupStorage } from '../storage/node-storage.js';
 import { ProposalTracker } from './proposal-tracker.js';
@@ -20,6 +21,8 @@ export interface GroupDriverOptions {
   readonly pendingProposalsMax: number;
   readonly addressOf: (node: NodeId) => string | undefined;
   readonly logger: Logger;
+  /** Called after the applied membership changed (a conf change or an installed snapshot). */
+  readonly onMembership?: (conf: ConfState) => void;
 }
 
 export class GroupDriver {
@@ -33,6 +36,7 @@ export class GroupDriver {
   /** A snapshot of this group is being produced for compaction. */
   producing = false;
   private readonly addressOf: (node: NodeId) => string | undefined;
+  private readonly onMembership: ((conf: ConfState) => void) | undefined;
   readonly logger: Logger;
 
   constructor(options: GroupDriverOptions) {
@@ -42,6 +46,7 @@ export class GroupDriver {
     this.proposals = new ProposalTracker(options.pendingProposalsMax);
     this.reads = new ReadWaiter(`g${options.group}`);
     this.addressOf = options.addressOf;
+    this.onMembership = options.onMembership;
     this.logger = options.logger;
   }
 
@@ -67,6 +72,8 @@ export class GroupDriver {
     }
     this.reads.appliedTo(applied);
     this.core.advance(ready);
+    const membershipChanged = ready.snapshotChunk?.done === true || ready.entriesToApply.some((e) => e.type === 'confChange');
+    if (membershipChanged) this.onMembership?.(this.storage.kv.confState());
   }
 
   /** Maps a core refusal onto the error catalogue, with the leader hint the SDK follows. */

@@ -97,6 +97,7 @@ export class NodeHost {
       this.droppedUnknownGroup++;
       return;
     }
+    this.catchUpTicks(); // Time that passed before this message arrived is applied first.
     driver.core.step(message);
     this.schedule();
   }

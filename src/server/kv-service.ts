@@ -4,10 +4,8 @@
  * reads with the requested consistency, honouring the call's deadline end to end. Expected
  * failures are KvErrors mapped in status-mapping.ts; a broken invariant stops the process.
  */
-import { status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { InvariantError } from '../shared/assert.js';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { KvError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
 import { groupId } from '../shared/ids.js';
 import { encodeKvCommand } from '../storage/kv-command-codec.js';
 import { checkKey, validateKvCommand, validateRangeQuery, type KvCommandBody, type SessionRef } from '../storage/kv-command.js';
@@ -16,23 +14,15 @@ import type { GroupDriver } from '../runtime/group-driver.js';
 import type { NodeHost } from '../runtime/node-host.js';
 import * as req from './requests.js';
 import { header, keyValue, revisionOf, writeBody } from './responses.js';
-import { toServiceError } from './status-mapping.js';
+import { decoded, unary, withDeadline, type Handler, type Obj, type RpcContext } from './rpc.js';
 import { statusResponse, type StatusContext } from './status-handler.js';
 
-export interface KvServiceOptions {
+export interface KvServiceOptions extends RpcContext {
   readonly nodeId: number;
   readonly host: NodeHost;
-  readonly requestBytesMax: number;
   readonly leaseReads: boolean;
-  readonly defaultDeadlineMs: number;
-  readonly logger: Logger;
   readonly status: StatusContext;
-  /** Called on a broken invariant: log at fatal and exit. */
-  readonly onFatal: (error: Error) => void;
 }
-
-type Obj = Record<string, unknown>;
-type Handler = (request: Obj, deadlineMs: number) => Promise<Obj>;
 
 export function createKvService(options: KvServiceOptions): UntypedServiceImplementation {
   const kv = new KvHandlers(options);
@@ -46,57 +36,6 @@ export function createKvService(options: KvServiceOptions): UntypedServiceImplem
     BatchPut: wrap('BatchPut', (r, d) => kv.batchPut(r, d)),
     Status: wrap('Status', (r) => Promise.resolve(statusResponse(options.status, r))),
   };
-}
-
-function unary(options: KvServiceOptions, method: string, handler: Handler) {
-  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-    const started = performance.now();
-    const deadline = call.getDeadline();
-    const deadlineAt = deadline instanceof Date ? deadline.getTime() : deadline;
-    const deadlineMs = Number.isFinite(deadlineAt) ? Math.max(0, deadlineAt - Date.now()) : options.defaultDeadlineMs;
-    const run = async (): Promise<Obj> => {
-      const request = req.obj(call.request, 'request');
-      const bytes = req.payloadBytes(request);
-      if (bytes > options.requestBytesMax) {
-        throw new KvError('INVALID_ARGUMENT', `Cannot accept request: it carries ${bytes} bytes, more than the limit of ${options.requestBytesMax} (requestBytesMax)`, { field: 'request' });
-      }
-      return handler(request, deadlineMs);
-    };
-    run().then(
-      (response) => {
-        options.logger.debug({ method, durMs: Math.round(performance.now() - started) }, 'rpc ok');
-        callback(null, response);
-      },
-      (error: unknown) => callback(serviceError(options, method, error)),
-    );
-  };
-}
-
-function serviceError(options: KvServiceOptions, method: string, error: unknown): Parameters<sendUnaryData<unknown>>[0] {
-  if (error instanceof KvError) {
-    options.logger.debug({ method, code: error.code }, 'rpc failed');
-    return toServiceError(error);
-  }
-  if (error instanceof InvariantError) {
-    options.onFatal(error);
-    return toServiceError(new KvError('INTERNAL', 'Internal error: the server is stopping'));
-  }
-  options.logger.error({ method, err: error }, 'rpc failed unexpectedly');
-  return { code: status.INTERNAL, details: 'Internal error while serving the request' };
-}
-
-/** Settles with `promise`, or rejects with `onTimeout()` once `ms` pass (after calling `cancel`). */
-function withDeadline<T>(promise: Promise<T>, ms: number, cancel: () => void, onTimeout: () => KvError): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cancel();
-      reject(onTimeout());
-    }, ms);
-    promise.then(
-      (v) => { clearTimeout(timer); resolve(v); },
-      (e: unknown) => { clearTimeout(timer); reject(e); },
-    );
-  });
 }
 
 class KvHandlers {
@@ -218,10 +157,4 @@ class KvHandlers {
       nextPageToken: result.more && last !== undefined ? Buffer.from(last.key) : Buffer.alloc(0),
     };
   }
-}
-
-function decoded<T>(parse: () => T): T {
-  const result = req.decode(parse);
-  if (!result.ok) throw result.error;
-  return result.value;
 }

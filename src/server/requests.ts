@@ -136,6 +136,10 @@ function compare(value: unknown, i: number): Compare {
   const op = OPS[String(c['op'])];
   if (target === undefined) fail(`compares[${i}].target`, `compares[${i}].target must be VALUE, VERSION, CREATE_REVISION or MOD_REVISION`);
   if (op === undefined) fail(`compares[${i}].op`, `compares[${i}].op must be EQUAL, NOT_EQUAL, LESS or GREATER`);
+  // kv.proto: the operand oneof must match the target ("the wrong one is INVALID_ARGUMENT").
+  const operand = c['operand'];
+  if (target === 'value' && operand === 'number') fail(`compares[${i}].value`, `compares[${i}] compares VALUE, so its operand must be value, not number`);
+  if (target !== 'value' && operand === 'value') fail(`compares[${i}].number`, `compares[${i}] compares ${String(c['target'])}, so its operand must be number, not value`);
   const key = bytes(c, 'key');
   if (target === 'value') return { key, target, op, value: bytes(c, 'value') };
   return { key, target, op, number: uint(c, 'number') };

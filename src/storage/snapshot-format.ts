@@ -62,6 +62,10 @@ function writeBody(w: BytesWriter, record: SnapshotRecord): void {
       writeIds(w, meta.conf.voters);
       writeIds(w, meta.conf.learners);
       w.uint(revision).uint(clockMs);
+      // Member addresses travel with the membership (src/raft/types.ts, ConfState.addresses).
+      const addresses = Object.entries(meta.conf.addresses ?? {});
+      w.uint(addresses.length);
+      for (const [id, address] of addresses) w.uint(Number(id)).string(address);
       return;
     }
     case 'kvs':
@@ -93,8 +97,13 @@ function readBody(r: BytesReader): SnapshotRecord {
       const group = toGroupId(r.uint());
       const index = logIndex(r.uint());
       const term = toTerm(r.uint());
-      const conf = { voters: readIds(r), learners: readIds(r) };
-      return { type: 'header', header: { group, meta: { index, term, conf }, revision: r.uint(), clockMs: r.uint() } };
+      const ids = { voters: readIds(r), learners: readIds(r) };
+      const revision = r.uint();
+      const clockMs = r.uint();
+      const addresses: Record<string, string> = {};
+      for (let i = r.uint(); i > 0; i--) addresses[String(nodeId(r.uint()))] = r.string();
+      const conf = Object.keys(addresses).length === 0 ? ids : { ...ids, addresses };
+      return { type: 'header', header: { group, meta: { index, term, conf }, revision, clockMs } };
     }
     case 2:
       return { type: 'kvs', rows: Array.from({ length: r.uint() }, () => readKeyValue(r)) };

@@ -32,9 +32,11 @@ export const protoLoadOptions = {
 
 export const RAFT_PROTO_FILE = 'raftkv/v1/raft.proto';
 export const KV_PROTO_FILE = 'raftkv/v1/kv.proto';
+export const CLUSTER_PROTO_FILE = 'raftkv/v1/cluster.proto';
 
 const RAFT_SERVICE = 'raftkv.raft.v1.RaftTransport';
 const KV_SERVICE = 'raftkv.v1.Kv';
+const CLUSTER_SERVICE = 'raftkv.v1.Cluster';
 
 /**
  * This file sits at src/transport/ under tsx and at dist/transport/ after `tsc -p
@@ -65,7 +67,7 @@ let cachedDefinition: protoLoader.PackageDefinition | undefined;
 
 /** Both proto files, loaded once per process. */
 export function loadProtos(): protoLoader.PackageDefinition {
-  cachedDefinition ??= protoLoader.loadSync([RAFT_PROTO_FILE, KV_PROTO_FILE], {
+  cachedDefinition ??= protoLoader.loadSync([RAFT_PROTO_FILE, KV_PROTO_FILE, CLUSTER_PROTO_FILE], {
     ...protoLoadOptions,
     includeDirs: [protoRootDir()],
   });
@@ -93,6 +95,11 @@ function method(serviceName: string, methodName: string): protoLoader.MethodDefi
 /** The public Kv service, for `server.addService(kvServiceDefinition(), handlers)`. */
 export function kvServiceDefinition(): protoLoader.ServiceDefinition {
   return service(KV_SERVICE);
+}
+
+/** The operator's Cluster service (membership, leadership, snapshots). */
+export function clusterServiceDefinition(): protoLoader.ServiceDefinition {
+  return service(CLUSTER_SERVICE);
 }
 
 /**

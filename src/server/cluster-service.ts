@@ -1,0 +1,139 @@
+/**
+ * gRPC handlers of the operator's Cluster service (proto/raftkv/v1/cluster.proto): membership
+ * changes through the Raft log (one at a time, see src/raft/conf-change.ts), leadership transfer,
+ * and streaming a consistent snapshot of a group.
+ */
+import { createReadStream, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { KvError } from '../shared/errors.js';
+import { groupId, nodeId, type NodeId } from '../shared/ids.js';
+import type { ConfChange, ConfState } from '../raft/types.js';
+import type { GroupDriver } from '../runtime/group-driver.js';
+import type { NodeHost } from '../runtime/node-host.js';
+import type { NodeStorage } from '../storage/node-storage.js';
+import * as req from './requests.js';
+import { header } from './responses.js';
+import { decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
+
+export interface ClusterServiceOptions extends RpcContext {
+  readonly nodeId: number;
+  readonly host: NodeHost;
+  readonly storage: NodeStorage;
+  /** Addresses from this node's configuration, for members whose address the log does not carry. */
+  readonly configuredAddress: (node: NodeId) => string | undefined;
+}
+
+const SNAPSHOT_STREAM_CHUNK_BYTES = 1024 * 1024;
+const TRANSFER_POLL_MS = 10;
+
+export function membersOf(conf: ConfState, configured: (node: NodeId) => string | undefined): Obj[] {
+  const member = (node: NodeId, isLearner: boolean): Obj =>
+    ({ nodeId: String(node), address: conf.addresses?.[String(node)] ?? configured(node) ?? '', isLearner });
+  return [...conf.voters.map((n) => member(n, false)), ...conf.learners.map((n) => member(n, true))];
+}
+
+export function createClusterService(options: ClusterServiceOptions): UntypedServiceImplementation {
+  const handlers = new ClusterHandlers(options);
+  return {
+    MemberList: unary(options, 'MemberList', (r) => Promise.resolve(handlers.memberList(r))),
+    MemberAdd: unary(options, 'MemberAdd', (r, d) => handlers.memberAdd(r, d)),
+    MemberPromote: unary(options, 'MemberPromote', (r, d) => handlers.change(r, d, 'addVoter')),
+    MemberRemove: unary(options, 'MemberRemove', (r, d) => handlers.change(r, d, 'removeNode')),
+    LeaderTransfer: unary(options, 'LeaderTransfer', (r, d) => handlers.leaderTransfer(r, d)),
+    SnapshotSave: (call: ServerWritableStream<unknown, unknown>) => {
+      handlers.snapshotSave(call).catch((error: unknown) => call.destroy(toStreamError(options, error)));
+    },
+  };
+}
+
+function toStreamError(options: ClusterServiceOptions, error: unknown): Error {
+  const mapped = serviceError(options, 'SnapshotSave', error);
+  return Object.assign(new Error(mapped?.details ?? 'snapshot failed'), mapped);
+}
+
+class ClusterHandlers {
+  constructor(private readonly options: ClusterServiceOptions) {}
+
+  private driver(request: Obj): GroupDriver {
+    const id = decoded(() => req.uint(request, 'groupId'));
+    const driver = this.options.host.group(groupId(id));
+    if (driver === undefined) throw new KvError('INVALID_ARGUMENT', `Cannot serve the request: group ${id} is not hosted on this node`, { field: 'groupId' });
+    return driver;
+  }
+
+  private header(driver: GroupDriver): Obj {
+    return { ...header(driver.group, driver.storage.kv.revision(), driver.core.status().term, this.options.nodeId) };
+  }
+
+  memberList(request: Obj): Obj {
+    const driver = this.driver(request);
+    const { leader } = driver.core.status();
+    return { header: this.header(driver), members: membersOf(driver.storage.kv.confState(), this.options.configuredAddress), leaderId: String(leader ?? 0) };
+  }
+
+  async memberAdd(request: Obj, deadlineMs: number): Promise<Obj> {
+    const address = decoded(() => {
+      const value = request['address'];
+      if (typeof value !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(value)) throw new KvError('INVALID_ARGUMENT', `Cannot add member: address must look like host:port, got "${String(value).slice(0, 100)}"`, { field: 'address' });
+      return value;
+    });
+    return this.change(request, deadlineMs, req.bool(request, 'voter') ? 'addVoter' : 'addLearner', address);
+  }
+
+  async change(request: Obj, deadlineMs: number, type: ConfChange['type'], address?: string): Promise<Obj> {
+    const driver = this.driver(request);
+    const id = decoded(() => req.uint(request, 'nodeId'));
+    if (id < 1) throw new KvError('INVALID_ARGUMENT', 'Cannot change membership: nodeId must be 1 or more', { field: 'nodeId' });
+    const change: ConfChange = { type, node: nodeId(id), ...(address === undefined ? {} : { address }) };
+    const proposed = driver.core.proposeConfChange(change);
+    if (!proposed.ok) throw driver.errorFromCore(proposed.error);
+    const { index, term } = proposed.value;
+    this.options.host.schedule();
+    await withDeadline(driver.proposals.track(index, term), deadlineMs, () => driver.proposals.cancel(index),
+      () => new KvError('TIMEOUT', `Cannot tell whether the membership change applied: the deadline of ${deadlineMs} ms passed (outcome unknown)`));
+    return { header: this.header(driver), members: membersOf(driver.storage.kv.confState(), this.options.configuredAddress) };
+  }
+
+  async leaderTransfer(request: Obj, deadlineMs: number): Promise<Obj> {
+    const driver = this.driver(request);
+    const target = decoded(() => req.uint(request, 'targetNodeId'));
+    if (target < 1) throw new KvError('INVALID_ARGUMENT', 'Cannot transfer leadership: targetNodeId must be 1 or more', { field: 'targetNodeId' });
+    const started = driver.core.transferLeadership(nodeId(target));
+    if (!started.ok) throw driver.errorFromCore(started.error);
+    this.options.host.schedule();
+    const endAt = Date.now() + deadlineMs;
+    while (driver.core.status().leader !== target) {
+      if (Date.now() >= endAt) throw new KvError('TIMEOUT', `Cannot confirm the transfer: node ${target} did not take over within ${deadlineMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, TRANSFER_POLL_MS));
+    }
+    return { header: this.header(driver), leaderId: String(target) };
+  }
+
+  /** Produces a snapshot file of the applied state and streams it; the file is removed after. */
+  async snapshotSave(call: ServerWritableStream<unknown, unknown>): Promise<void> {
+    const driver = this.driver(req.obj(call.request, 'request'));
+    if (driver.producing || driver.installing) {
+      throw new KvError('OVERLOADED', 'Cannot save a snapshot now: one is being produced or installed for this group; retry shortly');
+    }
+    driver.producing = true;
+    let file: string | undefined;
+    try {
+      const produced = await this.options.storage.produceSnapshot(driver.group);
+      // Nothing applied since the last compaction: the file is the group's live snapshot; keep it.
+      const live = produced.file === driver.storage.log.snapshotFileName();
+      const path = join(this.options.storage.db.snapshotDir, produced.file);
+      if (!live) file = path;
+      let first = true;
+      for await (const chunk of createReadStream(path, { highWaterMark: SNAPSHOT_STREAM_CHUNK_BYTES })) {
+        const meta = first ? { index: String(produced.meta.index), term: String(produced.meta.term), totalBytes: String(produced.bytes) } : {};
+        first = false;
+        if (!call.write({ data: chunk as Buffer, ...meta })) await new Promise((resolve) => call.once('drain', resolve));
+      }
+      call.end();
+    } finally {
+      driver.producing = false;
+      if (file !== undefined) rmSync(file, { force: true });
+    }
+  }
+}
