@@ -6,6 +6,7 @@
  * Method: draw every knob from a fixed menu with a stream of its own. The 'figure8' profile keeps
  * the mix on leader churn: isolate or crash each new leader soon after it appends (thesis Figure 3.7).
  */
+import type { RaftConfig } from '../../src/raft/config.js';
 import type { Rng } from '../../src/shared/rng.js';
 import type { NetworkFaults } from './network.js';
 import { pick } from './random.js';
@@ -13,18 +14,9 @@ import { pick } from './random.js';
 export type Profile = 'swarm' | 'figure8';
 export const PROFILES: readonly Profile[] = ['swarm', 'figure8'];
 
-export interface CoreTuning {
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
-  readonly preVote: boolean;
-  readonly checkQuorum: boolean;
-  readonly leaseReads: boolean;
-  readonly inflightMessagesMax: number;
-  readonly appendBytesMax: number;
-  readonly snapshotChunkBytesMax: number;
-  readonly uncommittedBytesMax: number;
-  readonly pendingReadsMax: number;
-}
+/** The core settings a seed draws: the tuning half of RaftConfig. */
+export type CoreTuning = Pick<RaftConfig, 'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'leaseReads'
+  | 'inflightMessagesMax' | 'appendBytesMax' | 'snapshotChunkBytesMax' | 'uncommittedBytesMax' | 'pendingReadsMax'>;
 
 /** Probabilities per fault step. */
 export interface FaultRates {
