@@ -37,6 +37,7 @@ export class NodeHost {
   private drainScheduled = false;
   private closed = false;
   private droppedUnknownGroup = 0;
+  private unknownGroupHandler: ((group: GroupId, message: RaftMessage) => void) | null = null;
   /** Ticks follow the monotonic clock, so a stalled process (GC, SIGSTOP) catches up on resume. */
   private startedAtMs = 0;
   private ticksDone = 0;
@@ -49,6 +50,11 @@ export class NodeHost {
     assert(!this.groups.has(driver.group), `Group ${driver.group} added twice`);
     this.groups.set(driver.group, driver);
     this.schedule();
+  }
+
+  /** Who decides what to do with a message for a group this node does not host (yet). */
+  setUnknownGroupHandler(handler: (group: GroupId, message: RaftMessage) => void): void {
+    this.unknownGroupHandler = handler;
   }
 
   group(id: GroupId): GroupDriver | undefined {
@@ -93,8 +99,10 @@ export class NodeHost {
 
   private receive(group: GroupId, message: RaftMessage): void {
     const driver = this.groups.get(group);
-    if (driver === undefined || message.to !== this.options.nodeId) {
+    if (message.to !== this.options.nodeId) return;
+    if (driver === undefined) {
       this.droppedUnknownGroup++;
+      this.unknownGroupHandler?.(group, message);
       return;
     }
     this.catchUpTicks(); // Time that passed before this message arrived is applied first.

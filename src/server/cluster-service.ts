@@ -7,12 +7,13 @@ import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { KvError } from '../shared/errors.js';
-import { groupId, nodeId, type NodeId } from '../shared/ids.js';
+import { groupId, nodeId, type GroupId, type NodeId } from '../shared/ids.js';
 import type { ConfChange, ConfState } from '../raft/types.js';
 import type { GroupDriver } from '../runtime/group-driver.js';
 import type { NodeHost } from '../runtime/node-host.js';
 import type { NodeStorage } from '../storage/node-storage.js';
 import * as req from './requests.js';
+import type { Router } from './router.js';
 import { header } from './responses.js';
 import { decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
 
@@ -20,6 +21,8 @@ export interface ClusterServiceOptions extends RpcContext {
   readonly nodeId: number;
   readonly host: NodeHost;
   readonly storage: NodeStorage;
+  readonly router: Router;
+  readonly addressOf: (node: NodeId) => string | undefined;
   /** Addresses from this node's configuration, for members whose address the log does not carry. */
   readonly configuredAddress: (node: NodeId) => string | undefined;
 }
@@ -41,6 +44,7 @@ export function createClusterService(options: ClusterServiceOptions): UntypedSer
     MemberPromote: unary(options, 'MemberPromote', (r, d) => handlers.change(r, d, 'addVoter')),
     MemberRemove: unary(options, 'MemberRemove', (r, d) => handlers.change(r, d, 'removeNode')),
     LeaderTransfer: unary(options, 'LeaderTransfer', (r, d) => handlers.leaderTransfer(r, d)),
+    ShardMap: unary(options, 'ShardMap', () => Promise.resolve(handlers.shardMap())),
     SnapshotSave: (call: ServerWritableStream<unknown, unknown>) => {
       handlers.snapshotSave(call).catch((error: unknown) => call.destroy(toStreamError(options, error)));
     },
@@ -64,6 +68,26 @@ class ClusterHandlers {
 
   private header(driver: GroupDriver): Obj {
     return { ...header(driver.group, driver.storage.kv.revision(), driver.core.status().term, this.options.nodeId) };
+  }
+
+  shardMap(): Obj {
+    const { router, host } = this.options;
+    const map = router.shardMap();
+    const info = (group: GroupId, replicas: readonly NodeId[]): Obj => {
+      const status = host.group(group)?.core.status();
+      return { groupId: String(group), replicas: replicas.map(String), leaderId: String(status?.leader ?? 0), term: String(status?.term ?? 0) };
+    };
+    const groups = map === null
+      ? [info(groupId(0), host.group(groupId(0))?.core.status().conf.voters ?? [])]
+      : [...map.placements.values()].map((p) => info(p.group, p.replicas));
+    const nodes = new Set<NodeId>([nodeId(this.options.nodeId)]);
+    for (const driver of host.allGroups()) for (const n of [...driver.core.status().conf.voters, ...driver.core.status().conf.learners]) nodes.add(n);
+    return {
+      epoch: String(router.epoch),
+      ranges: (map?.ring.ranges ?? []).map((r) => ({ start: String(r.start), end: String(r.end), groupId: String(r.group) })),
+      groups,
+      nodes: [...nodes].sort((a, b) => a - b).map((n) => ({ nodeId: String(n), address: this.options.addressOf(n) ?? '', isLearner: false })),
+    };
   }
 
   memberList(request: Obj): Obj {

@@ -33,6 +33,12 @@ export interface ServerConfig {
   readonly snapshotEntries: number;
   /** Serve reads from the leader's lease, without a heartbeat round (opt-in; see docs). */
   readonly leaseReads: boolean;
+  /** Data groups a new cluster is founded with (0: one unsharded group 0). */
+  readonly groups: number;
+  /** Replicas of each data group. */
+  readonly replicas: number;
+  /** Move each group's leadership to its preferred replica, spreading leaders evenly. */
+  readonly balanceLeaders: boolean;
 }
 
 export const defaultServerConfig = {
@@ -49,6 +55,9 @@ export const defaultServerConfig = {
   sessionTtlMs: 10 * 60_000,
   snapshotEntries: 10_000,
   leaseReads: false,
+  groups: 0,
+  replicas: 3,
+  balanceLeaders: true,
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -60,6 +69,7 @@ const FLAG_NAMES: Record<string, string> = {
   'heartbeat-ticks': 'heartbeatTicks', 'log-level': 'logLevel', 'request-bytes-max': 'requestBytesMax',
   'pending-proposals-max': 'pendingProposalsMax', 'default-deadline-ms': 'defaultDeadlineMs',
   'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'lease-reads': 'leaseReads',
+  groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders',
 };
 
 export class ConfigError extends Error {
@@ -75,7 +85,7 @@ export function parseFlags(argv: readonly string[]): { values: Raw; configFile: 
     if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument "${arg}": flags look like --name value`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const isBool = name === 'join' || name === 'lease-reads';
+    const isBool = name === 'join' || name === 'lease-reads' || name === 'balance-leaders';
     let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (value === undefined && !isBool) value = argv[++i];
     if (value === undefined && isBool) value = 'true';
@@ -161,6 +171,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     requestBytesMax: int('requestBytesMax', 64 * 1024, 64 * 1024 * 1024),
     pendingProposalsMax: int('pendingProposalsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
     sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), leaseReads: bool('leaseReads'),
+    groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
   };
 }
 

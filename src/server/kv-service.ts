@@ -16,10 +16,13 @@ import * as req from './requests.js';
 import { header, keyValue, revisionOf, writeBody } from './responses.js';
 import { decoded, unary, withDeadline, type Handler, type Obj, type RpcContext } from './rpc.js';
 import { statusResponse, type StatusContext } from './status-handler.js';
+import type { Router } from './router.js';
+import { mergePages } from '../shard/range-merge.js';
 
 export interface KvServiceOptions extends RpcContext {
   readonly nodeId: number;
   readonly host: NodeHost;
+  readonly router: Router;
   readonly leaseReads: boolean;
   readonly status: StatusContext;
 }
@@ -41,11 +44,9 @@ export function createKvService(options: KvServiceOptions): UntypedServiceImplem
 class KvHandlers {
   constructor(private readonly options: KvServiceOptions) {}
 
-  /** Single-group node for now: every key lives in group 0 (multi-raft routing comes with #6). */
-  private driver(): GroupDriver {
-    const driver = this.options.host.group(groupId(0));
-    if (driver === undefined) throw new KvError('NO_LEADER', 'Cannot serve the request: group 0 is not open on this node', { group: 0 });
-    return driver;
+  private driverFor(keys: readonly Uint8Array[], what: string): GroupDriver {
+    const router = this.options.router;
+    return router.local(keys.length === 1 && keys[0] !== undefined ? router.groupOf(keys[0]) : router.groupOfAll(keys, what));
   }
 
   private header(driver: GroupDriver, revision: number, serializable = false): Obj {
@@ -53,7 +54,7 @@ class KvHandlers {
   }
 
   private async write(body: KvCommandBody, session: SessionRef | undefined, deadlineMs: number): Promise<{ driver: GroupDriver; applied: AppliedEntry }> {
-    const driver = this.driver();
+    const driver = this.driverFor(keysOf(body, this.options.router.shardMap() !== null), body.type);
     const command = { ...body, timeMs: Date.now(), ...(session === undefined ? {} : { session }) };
     const invalid = validateKvCommand(command);
     if (invalid !== null) throw invalid;
@@ -99,9 +100,8 @@ class KvHandlers {
       () => new KvError('TIMEOUT', `Cannot serve the read: the deadline of ${deadlineMs} ms passed before it was applied`));
   }
 
-  private async readable(request: Obj, deadlineMs: number): Promise<{ driver: GroupDriver; serializable: boolean }> {
+  private async readable(driver: GroupDriver, request: Obj, deadlineMs: number): Promise<{ driver: GroupDriver; serializable: boolean }> {
     const consistency = req.consistency(request);
-    const driver = this.driver();
     if (driver.installing) throw new KvError('NO_LEADER', 'Cannot serve the read: a snapshot is being installed on this node', { group: driver.group });
     if (consistency === 'lease') await this.leaseBarrier(driver, deadlineMs);
     if (consistency === 'linearizable') await this.readBarrier(driver, deadlineMs);
@@ -136,25 +136,57 @@ class KvHandlers {
     const key = decoded(() => req.bytes(r, 'key'));
     const invalid = checkKey(key, 'key');
     if (invalid !== null) throw invalid;
-    const { driver, serializable } = await this.readable(r, deadlineMs);
+    const { driver, serializable } = await this.readable(this.driverFor([key], 'get'), r, deadlineMs);
     const result = driver.storage.kv.get(key);
     const body = result.kv === null ? { found: false } : { found: true, kv: keyValue(result.kv) };
     return { header: this.header(driver, result.revision, serializable), ...body };
   }
 
+  /**
+   * One group's keys when `singleGroup` is set; otherwise every data group's, merged in key order
+   * (src/shard/range-merge.ts). Each group is read with the requested consistency on this node.
+   */
   async range(r: Obj, deadlineMs: number): Promise<Obj> {
     const query = decoded(() => req.rangeQuery(r, req.bytes(r, 'pageToken')));
     const invalid = validateRangeQuery(query);
     if (invalid !== null) throw invalid;
-    const { driver, serializable } = await this.readable(r, deadlineMs);
-    const result = driver.storage.kv.range(query);
-    const last = result.kvs[result.kvs.length - 1];
+    const router = this.options.router;
+    const groups = req.bool(r, 'singleGroup') ? [groupId(decoded(() => req.uint(r, 'groupId')))] : router.dataGroups();
+    const drivers = groups.map((g) => router.local(g));
+    const reads = await Promise.all(drivers.map((d) => this.readable(d, r, deadlineMs)));
+    const pages = reads.map(({ driver }) => driver.storage.kv.range(query));
+    const merged = mergePages(pages, query.limit ?? Number.MAX_SAFE_INTEGER);
+    const last = merged.kvs[merged.kvs.length - 1];
+    const [first] = reads;
+    const single = reads.length === 1 && first !== undefined;
+    const revision = single ? (pages[0]?.revision ?? 0) : 0;
     return {
-      header: this.header(driver, result.revision, serializable),
-      kvs: result.kvs.map(keyValue),
-      more: result.more,
-      count: String(result.count),
-      nextPageToken: result.more && last !== undefined ? Buffer.from(last.key) : Buffer.alloc(0),
+      header: single ? this.header(first.driver, revision, first.serializable) : { ...header(0, 0, 0, this.options.nodeId, reads.some((x) => x.serializable)) },
+      kvs: merged.kvs.map(keyValue),
+      more: merged.more,
+      count: String(merged.count),
+      nextPageToken: merged.more && last !== undefined ? Buffer.from(last.key) : Buffer.alloc(0),
     };
+  }
+}
+
+/** Keys a write touches, to pick its group. Ranges inside a txn cannot be routed when sharded. */
+function keysOf(body: KvCommandBody, sharded: boolean): Uint8Array[] {
+  switch (body.type) {
+    case 'put':
+    case 'delete':
+      return [body.key];
+    case 'batchPut':
+      return body.items.map((item) => item.key);
+    case 'deleteRange':
+      throw new KvError('INVALID_ARGUMENT', 'Cannot delete a range through this call', { field: 'request' });
+    case 'txn': {
+      const ops = [...body.success, ...body.failure];
+      if (sharded && ops.some((op) => op.type === 'range')) {
+        throw new KvError('INVALID_ARGUMENT', 'Cannot run a range inside a txn on a sharded cluster: a txn runs in one group; use Range', { field: 'success' });
+      }
+      const keys = [...body.compares.map((c) => c.key), ...ops.flatMap((op) => (op.type === 'range' ? [] : [op.key]))];
+      return keys.length > 0 ? keys : [new Uint8Array(0)];
+    }
   }
 }

@@ -4,24 +4,22 @@
  * exits), recovers from disk on restart, and shuts down gracefully on SIGTERM/SIGINT: stop
  * accepting calls, let in-flight ones finish (bounded), stop the groups, close the database.
  */
-import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { groupId, nodeId, type NodeId } from '../shared/ids.js';
-import { coreLoggerFrom, createRootLogger, type Logger } from '../shared/logger.js';
-import { SeededRng } from '../shared/rng.js';
-import { founderState, joinerState } from '../raft/bootstrap.js';
-import { defaultTuning } from '../raft/config.js';
-import { RaftNode } from '../raft/node.js';
-import type { ConfState } from '../raft/types.js';
+import { nodeId, type NodeId } from '../shared/ids.js';
+import { createRootLogger, type Logger } from '../shared/logger.js';
 import { NodeStorage } from '../storage/node-storage.js';
-import { GroupDriver } from '../runtime/group-driver.js';
 import { NodeHost } from '../runtime/node-host.js';
 import { GrpcPeerTransport, peerServerOptions } from '../transport/grpc-peer-transport.js';
 import { clusterServiceDefinition, kvServiceDefinition } from '../transport/proto-loader.js';
 import type { ServerConfig } from './config.js';
 import { createClusterService } from './cluster-service.js';
+import { GroupSet } from './groups.js';
+import { LeaderBalancer } from './leader-balancer.js';
+import { Router } from './router.js';
+import { loadKeyHasher } from '../shard/hasher.js';
+import { initialShardMap } from '../shard/shard-map.js';
 import { createKvService } from './kv-service.js';
 import { CallTracker, type RpcContext } from './rpc.js';
 
@@ -54,23 +52,32 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     'grpc.max_receive_message_length': Math.max(Number(peerServerOptions()['grpc.max_receive_message_length']), config.requestBytesMax * 2),
   });
   const self = nodeId(config.nodeId);
-  const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers: peersOf(self, configured, undefined), server, logger: log.child({ component: 'transport' }) });
+  const peers = new Map(configured);
+  peers.delete(self);
+  const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries, logger: log });
-  const driver = await openGroup(config, storage, host, configured, log, (conf) => transport.setPeers(peersOf(self, configured, conf)));
-  transport.setPeers(peersOf(self, configured, driver.storage.kv.confState()));
-  const addressOf = (node: NodeId): string | undefined => driver.storage.kv.confState().addresses?.[String(node)] ?? configured.get(node);
+  const sharded = config.groups > 0;
+  const initialMap = sharded ? initialShardMap([...configured.keys()], config.groups, config.replicas) : null;
+  const groups = new GroupSet({ config, self, storage, host, configured, initialMap, log, onPeersChanged: (p) => transport.setPeers(p) });
+  for (const group of groups.initialGroups()) await groups.open(group);
+  host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message));
+  transport.setPeers(groups.peers());
+  const router = new Router(host, initialMap, sharded ? await loadKeyHasher() : null);
+  const balancer = initialMap !== null && config.balanceLeaders ? new LeaderBalancer(self, host, initialMap, log.child({ component: 'balancer' })) : null;
+  const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
   const calls = new CallTracker();
   const rpc: RpcContext = {
     logger: log.child({ component: 'rpc' }), requestBytesMax: config.requestBytesMax, defaultDeadlineMs: config.defaultDeadlineMs,
     onFatal: (error) => exitFatal(log, error), calls,
   };
   server.addService(kvServiceDefinition(), createKvService({
-    ...rpc, nodeId: config.nodeId, host, leaseReads: config.leaseReads,
-    status: { nodeId: config.nodeId, host, dbPath, version: packageVersion(), addressOf },
+    ...rpc, nodeId: config.nodeId, host, router, leaseReads: config.leaseReads,
+    status: { nodeId: config.nodeId, host, router, dbPath, version: packageVersion(), addressOf },
   }));
-  server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, configuredAddress: (n) => configured.get(n) }));
+  server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, addressOf, configuredAddress: (n) => configured.get(n) }));
   const port = await bind(server, config.listen);
   host.start();
+  balancer?.start();
   log.info({ listen: config.listen, port, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
   const stop = async (): Promise<void> => {
     // tryShutdown refuses new calls at once but completes only when every call has ended, and the
@@ -78,6 +85,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     // (bounded by the grace period), then close the transport, which ends those streams.
     const serverStopped = shutdownServer(server);
     await Promise.race([calls.idle(), serverStopped]);
+    balancer?.stop();
     host.close();
     await transport.close();
     await serverStopped;
@@ -85,45 +93,6 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     log.info({}, 'stopped');
   };
   return { port, stop };
-}
-
-/**
- * Peers to dial: the membership's recorded addresses win over this node's configuration, which
- * only knows the founders (and may be stale for a node that moved).
- */
-function peersOf(self: NodeId, configured: ReadonlyMap<NodeId, string>, conf: ConfState | undefined): Map<NodeId, string> {
-  const peers = new Map(configured);
-  for (const [id, address] of Object.entries(conf?.addresses ?? {})) peers.set(nodeId(Number(id)), address);
-  peers.delete(self);
-  return peers;
-}
-
-async function openGroup(config: ServerConfig, storage: NodeStorage, host: NodeHost, configured: ReadonlyMap<NodeId, string>,
-  log: Logger, onMembership: (conf: ConfState) => void): Promise<GroupDriver> {
-  const group = groupId(0);
-  const founders = [...configured.keys()];
-  const addresses = Object.fromEntries([...configured].map(([id, address]) => [String(id), address]));
-  const initial = config.join ? joinerState() : founderState(founders, [], addresses);
-  const groupStorage = await storage.openGroup(group, initial);
-  const groupLog = log.child({ component: 'raft', group });
-  const core = new RaftNode({
-    ...defaultTuning,
-    id: nodeId(config.nodeId),
-    storage: groupStorage.log,
-    applied: groupStorage.kv.appliedIndex(),
-    confState: groupStorage.kv.confState(),
-    electionTicks: config.electionTicks,
-    heartbeatTicks: config.heartbeatTicks,
-    leaseReads: config.leaseReads,
-    rng: new SeededRng(randomInt(2 ** 47)),
-    logger: coreLoggerFrom(groupLog),
-  });
-  const addressOf = (node: NodeId): string | undefined => groupStorage.kv.confState().addresses?.[String(node)] ?? configured.get(node);
-  const driver = new GroupDriver({ group, core, storage: groupStorage, pendingProposalsMax: config.pendingProposalsMax, addressOf, logger: groupLog, onMembership });
-  host.addGroup(driver);
-  const s = core.status();
-  log.info({ group, term: s.term, commit: s.commit, applied: groupStorage.kv.appliedIndex(), index: s.lastIndex }, 'recovered group from disk');
-  return driver;
 }
 
 function bind(server: grpc.Server, address: string): Promise<number> {

@@ -3,15 +3,16 @@
  * one of its groups: role, leader, term, commit and applied index, membership, database size.
  */
 import { statSync } from 'node:fs';
-import { KvError } from '../shared/errors.js';
 import { groupId, type NodeId } from '../shared/ids.js';
 import type { NodeHost } from '../runtime/node-host.js';
 import { uint } from './requests.js';
+import type { Router } from './router.js';
 import { header } from './responses.js';
 
 export interface StatusContext {
   readonly nodeId: number;
   readonly host: NodeHost;
+  readonly router: Router;
   readonly dbPath: string;
   readonly version: string;
   readonly addressOf: (node: NodeId) => string | undefined;
@@ -28,9 +29,7 @@ function fileSize(path: string): number {
 }
 
 export function statusResponse(context: StatusContext, request: Record<string, unknown>): Record<string, unknown> {
-  const id = uint(request, 'groupId');
-  const driver = context.host.group(groupId(id));
-  if (driver === undefined) throw new KvError('INVALID_ARGUMENT', `Cannot report status: group ${id} is not hosted on this node`, { field: 'groupId' });
+  const driver = context.router.local(groupId(uint(request, 'groupId')));
   const s = driver.core.status();
   const member = (node: NodeId, isLearner: boolean) => ({ nodeId: String(node), address: context.addressOf(node) ?? '', isLearner });
   return {

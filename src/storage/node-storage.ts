@@ -10,7 +10,8 @@
 import type { InitialState } from '../raft/bootstrap.js';
 import path from 'node:path';
 import { assert } from '../shared/assert.js';
-import type { GroupId } from '../shared/ids.js';
+import { groupId, type GroupId } from '../shared/ids.js';
+import { intColumn } from './sql-row.js';
 import type { HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
 import { StorageDatabase } from './database.js';
 import { KvStateMachine, type KvStateMachineOptions } from './kv-state-machine.js';
@@ -74,6 +75,12 @@ export class NodeStorage {
     assert(kv.appliedIndex() >= log.snapshotMeta().index, `Group ${group} applied ${kv.appliedIndex()} is below its snapshot ${log.snapshotMeta().index}`);
     this.snapshots.removeUnreferenced(group, log.snapshotFileName(), true);
     return storage;
+  }
+
+  /** Groups with anything durable on this node (a restarted node reopens exactly these). */
+  storedGroups(): GroupId[] {
+    const sql = 'SELECT group_id FROM hard_state UNION SELECT group_id FROM snapshot UNION SELECT group_id FROM apply_state ORDER BY group_id';
+    return this.db.statement(sql).all().map((row) => groupId(intColumn(row, 'group_id')));
   }
 
   group(group: GroupId): GroupStorage {

@@ -236,7 +236,7 @@ describe('raftkv serve, 3-node cluster', () => {
     for (const id of others) c.pause(id);
     try {
       await c.restart(target);
-      const recovered = logLines(c, target, 'recovered group from disk').at(-1);
+      const recovered = logLines(c, target, 'opened group').at(-1);
       expect(num(recovered, 'applied')).toBeGreaterThanOrEqual(before.appliedIndex);
       expect((await get(c.stub(target), 'term/k', SERIALIZABLE))?.value).toBe('before');
     } finally {

@@ -80,3 +80,15 @@ describe('NodeStorage.persistBatch', () => {
     expect([three.log.lastIndex(), three.kv.appliedIndex()]).toEqual([0, 0]);
   });
 });
+
+describe('stored groups', () => {
+  it('storedGroups() lists the groups that have durable state, in order', async () => {
+    const node = openNode(dbPath(tempDir()));
+    await node.openGroup(g2, bootstrap);
+    await node.openGroup(g1, bootstrap);
+    expect(node.storedGroups()).toEqual([]);
+    node.persistBatch([{ group: g2, entries: [], hardState: { term: term(1), vote: null, commit: logIndex(0) } }, { group: g1, entries: [], hardState: { term: term(1), vote: null, commit: logIndex(0) } }]);
+    expect(node.storedGroups()).toEqual([g1, g2]);
+    node.close();
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The Raft groups this node hosts: which to open at start (whatever is on disk, plus, for a
+ * founder, its share of the initial placement), how to open one (storage, core, driver), and
+ * creating a replica when a leader first contacts this node about a group it does not have yet
+ * (how a replica added by a membership change comes to exist). Peers to dial are the union of
+ * every group's recorded member addresses and the configured founders.
+ */
+import { randomInt } from 'node:crypto';
+import { nodeId, type GroupId, type NodeId } from '../shared/ids.js';
+import { coreLoggerFrom, type Logger } from '../shared/logger.js';
+import { SeededRng } from '../shared/rng.js';
+import { founderState, joinerState, type InitialState } from '../raft/bootstrap.js';
+import { defaultTuning } from '../raft/config.js';
+import type { RaftMessage } from '../raft/messages.js';
+import { RaftNode } from '../raft/node.js';
+import { GroupDriver } from '../runtime/group-driver.js';
+import type { NodeHost } from '../runtime/node-host.js';
+import type { NodeStorage } from '../storage/node-storage.js';
+import { META_GROUP, metaReplicas } from '../shard/placement.js';
+import type { ShardMap } from '../shard/shard-map.js';
+import type { ServerConfig } from './config.js';
+
+export interface GroupSetOptions {
+  readonly config: ServerConfig;
+  readonly self: NodeId;
+  readonly storage: NodeStorage;
+  readonly host: NodeHost;
+  readonly configured: ReadonlyMap<NodeId, string>;
+  /** The founders' initial shard map, or null in single-group mode (everything in group 0). */
+  readonly initialMap: ShardMap | null;
+  readonly log: Logger;
+  readonly onPeersChanged: (peers: Map<NodeId, string>) => void;
+}
+
+export class GroupSet {
+  private readonly opening = new Set<GroupId>();
+
+  constructor(private readonly options: GroupSetOptions) {}
+
+  /** Groups to open at start: everything on disk, plus a founder's initial share. */
+  initialGroups(): GroupId[] {
+    const { config, storage } = this.options;
+    const groups = new Set(storage.storedGroups());
+    if (!config.join) for (const group of this.foundedGroups().keys()) groups.add(group);
+    return [...groups].sort((a, b) => a - b);
+  }
+
+  /** Founding replica sets this node belongs to (empty for a node started with --join). */
+  private foundedGroups(): Map<GroupId, readonly NodeId[]> {
+    const { self, configured, initialMap } = this.options;
+    const founders = [...configured.keys()];
+    const out = new Map<GroupId, readonly NodeId[]>();
+    if (initialMap === null) {
+      out.set(META_GROUP, founders);
+      return out;
+    }
+    if (metaReplicas(founders).includes(self)) out.set(META_GROUP, metaReplicas(founders));
+    for (const placement of initialMap.placements.values()) {
+      if (placement.replicas.includes(self)) out.set(placement.group, placement.replicas);
+    }
+    return out;
+  }
+
+  private initialStateOf(group: GroupId): InitialState {
+    const replicas = this.options.config.join ? undefined : this.foundedGroups().get(group);
+    if (replicas === undefined) return joinerState();
+    const addresses = Object.fromEntries(replicas.map((id) => [String(id), this.options.configured.get(id) ?? '']).filter(([, a]) => a !== ''));
+    return founderState(replicas, [], addresses);
+  }
+
+  async open(group: GroupId): Promise<GroupDriver> {
+    const { config, storage, host, log, self } = this.options;
+    const groupStorage = await storage.openGroup(group, this.initialStateOf(group));
+    const groupLog = log.child({ component: 'raft', group });
+    const core = new RaftNode({
+      ...defaultTuning,
+      id: self,
+      storage: groupStorage.log,
+      applied: groupStorage.kv.appliedIndex(),
+      confState: groupStorage.kv.confState(),
+      electionTicks: config.electionTicks,
+      heartbeatTicks: config.heartbeatTicks,
+      leaseReads: config.leaseReads,
+      rng: new SeededRng(randomInt(2 ** 47)),
+      logger: coreLoggerFrom(groupLog),
+    });
+    const addressOf = (node: NodeId): string | undefined => groupStorage.kv.confState().addresses?.[String(node)] ?? this.options.configured.get(node);
+    const driver = new GroupDriver({
+      group, core, storage: groupStorage, pendingProposalsMax: config.pendingProposalsMax, addressOf, logger: groupLog,
+      onMembership: () => this.options.onPeersChanged(this.peers()),
+    });
+    host.addGroup(driver);
+    const s = core.status();
+    groupLog.info({ term: s.term, commit: s.commit, applied: groupStorage.kv.appliedIndex(), index: s.lastIndex }, 'opened group');
+    return driver;
+  }
+
+  /**
+   * A leader's message for a group we do not host: a membership change added us. Create an empty
+   * replica (it cannot campaign, and is caught up by snapshot), then deliver the message.
+   */
+  onUnknownGroup(group: GroupId, message: RaftMessage): void {
+    const fromLeader = message.type === 'appendEntries' || message.type === 'heartbeat' || message.type === 'installSnapshot';
+    if (!fromLeader || this.opening.has(group)) return;
+    this.opening.add(group);
+    this.open(group)
+      .then((driver) => {
+        driver.core.step(message);
+        this.options.host.schedule();
+      })
+      .catch((err: unknown) => this.options.log.error({ group, err }, 'could not create replica'))
+      .finally(() => this.opening.delete(group));
+  }
+
+  /** Every member address any hosted group knows, over the configured ones; never ourselves. */
+  peers(): Map<NodeId, string> {
+    const peers = new Map(this.options.configured);
+    for (const driver of this.options.host.allGroups()) {
+      for (const [id, address] of Object.entries(driver.storage.kv.confState().addresses ?? {})) peers.set(nodeId(Number(id)), address);
+    }
+    peers.delete(this.options.self);
+    return peers;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Which group serves a request. In sharded mode a key's group comes from the shard map (hash of
+ * the key or its {tag}); a request for a group this node does not host gets WRONG_SHARD with the
+ * map's epoch, so the client refreshes its map. Multi-key writes (txn, batch) must stay in one
+ * group; the error names the groups so the caller can add a hash tag or split the batch.
+ * In single-group mode (--groups 0) every key lives in group 0.
+ */
+import { KvError } from '../shared/errors.js';
+import { groupId, type GroupId } from '../shared/ids.js';
+import type { GroupDriver } from '../runtime/group-driver.js';
+import type { NodeHost } from '../runtime/node-host.js';
+import type { KeyHasher } from '../shard/hash-ring.js';
+import { groupForKey, type ShardMap } from '../shard/shard-map.js';
+
+const SINGLE_GROUP = groupId(0);
+
+export class Router {
+  constructor(
+    private readonly host: NodeHost,
+    private readonly map: ShardMap | null,
+    private readonly hasher: KeyHasher | null,
+  ) {}
+
+  get epoch(): number {
+    return this.map?.epoch ?? 0;
+  }
+
+  shardMap(): ShardMap | null {
+    return this.map;
+  }
+
+  groupOf(key: Uint8Array): GroupId {
+    if (this.map === null || this.hasher === null) return SINGLE_GROUP;
+    return groupForKey(this.map, this.hasher, key);
+  }
+
+  dataGroups(): GroupId[] {
+    return this.map === null ? [SINGLE_GROUP] : this.map.ring.groups().sort((a, b) => a - b);
+  }
+
+  /** The local replica of `group`, or WRONG_SHARD. */
+  local(group: GroupId): GroupDriver {
+    const driver = this.host.group(group);
+    if (driver === undefined) {
+      throw new KvError('WRONG_SHARD', `Cannot serve the request here: group ${group} has no replica on this node (shard map epoch ${this.epoch})`, { ringEpoch: this.epoch, group });
+    }
+    return driver;
+  }
+
+  /** The one group all `keys` belong to, or INVALID_ARGUMENT naming the groups involved. */
+  groupOfAll(keys: readonly Uint8Array[], what: string): GroupId {
+    const groups = new Map<GroupId, string>();
+    for (const key of keys) groups.set(this.groupOf(key), new TextDecoder().decode(key.subarray(0, 32)));
+    if (groups.size <= 1) return groups.keys().next().value ?? this.groupOf(new Uint8Array(0));
+    const listed = [...groups].map(([g, k]) => `group ${g} (e.g. key "${k}")`).join(', ');
+    throw new KvError('INVALID_ARGUMENT', `Cannot run ${what} across groups: its keys belong to ${listed}; give related keys a common {hash tag}`, { field: 'key' });
+  }
+}
