@@ -12,6 +12,7 @@ import type { ConfChange, ConfState } from '../raft/types.js';
 import type { GroupDriver } from '../runtime/group-driver.js';
 import type { NodeHost } from '../runtime/node-host.js';
 import type { NodeStorage } from '../storage/node-storage.js';
+import type { TransportStats } from '../transport/peer-transport.js';
 import * as req from './requests.js';
 import type { Router } from './router.js';
 import { header } from './responses.js';
@@ -23,6 +24,7 @@ export interface ClusterServiceOptions extends RpcContext {
   readonly storage: NodeStorage;
   readonly router: Router;
   readonly addressOf: (node: NodeId) => string | undefined;
+  readonly transportStats: () => TransportStats;
   /** Addresses from this node's configuration, for members whose address the log does not carry. */
   readonly configuredAddress: (node: NodeId) => string | undefined;
 }
@@ -45,6 +47,7 @@ export function createClusterService(options: ClusterServiceOptions): UntypedSer
     MemberRemove: unary(options, 'MemberRemove', (r, d) => handlers.change(r, d, 'removeNode')),
     LeaderTransfer: unary(options, 'LeaderTransfer', (r, d) => handlers.leaderTransfer(r, d)),
     ShardMap: unary(options, 'ShardMap', () => Promise.resolve(handlers.shardMap())),
+    NodeStats: unary(options, 'NodeStats', () => Promise.resolve(handlers.nodeStats())),
     SnapshotSave: (call: ServerWritableStream<unknown, unknown>) => {
       handlers.snapshotSave(call).catch((error: unknown) => call.destroy(toStreamError(options, error)));
     },
@@ -87,6 +90,21 @@ class ClusterHandlers {
       ranges: (map?.ring.ranges ?? []).map((r) => ({ start: String(r.start), end: String(r.end), groupId: String(r.group) })),
       groups,
       nodes: [...nodes].sort((a, b) => a - b).map((n) => ({ nodeId: String(n), address: this.options.addressOf(n) ?? '', isLearner: false })),
+    };
+  }
+
+  nodeStats(): Obj {
+    const drivers = [...this.options.host.allGroups()];
+    const peers = [...this.options.transportStats().peers].map(([node, p]) => ({
+      nodeId: String(node), messagesSent: String(p.messagesSent), batchesSent: String(p.batchesSent), bytesSent: String(p.bytesSent),
+      messagesReceived: String(p.messagesReceived), batchesReceived: String(p.batchesReceived), bytesReceived: String(p.bytesReceived),
+      dropped: String(p.droppedQueueFull + p.droppedOversize + p.droppedMalformed), connected: p.connected,
+    }));
+    return {
+      nodeId: String(this.options.nodeId),
+      groups: String(drivers.length),
+      groupsLed: String(drivers.filter((d) => d.core.status().role === 'leader').length),
+      peers,
     };
   }
 

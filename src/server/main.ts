@@ -74,7 +74,8 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     ...rpc, nodeId: config.nodeId, host, router, leaseReads: config.leaseReads,
     status: { nodeId: config.nodeId, host, router, dbPath, version: packageVersion(), addressOf },
   }));
-  server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, addressOf, configuredAddress: (n) => configured.get(n) }));
+  server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, addressOf,
+    configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats() }));
   const port = await bind(server, config.listen);
   host.start();
   balancer?.start();
