@@ -1,16 +1,19 @@
 /**
- * The thinnest client of the Kv service: one connection to one endpoint, promise-returning calls
- * with a deadline and an optional AbortSignal, and errors decoded from the kv-* trailers back into
- * the error catalogue. The SDK (kv-client.ts) adds routing and retries on top; tests and
- * benchmarks use this directly when they want to talk to one node.
+ * The thinnest client of one raftkv endpoint: one channel, the Kv and Cluster services on it,
+ * promise-returning unary calls with a deadline and an optional AbortSignal, the SnapshotSave
+ * stream as an async iterable, and errors decoded from the kv-* trailers back into the error
+ * catalogue. The SDK (kv-client.ts) adds routing and retries on top; tests and benchmarks use this
+ * directly when they want to talk to one node.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { KV_ERROR_CODES, KvError, type KvErrorCode, type KvErrorDetails } from '../shared/errors.js';
+import { KV_ERROR_CODES, type KvErrorCode, type KvErrorDetails } from '../shared/errors.js';
+import { GRPC_STATUS, KvClientError } from './errors.js';
 
 export type KvMethod = 'Put' | 'Get' | 'Delete' | 'Range' | 'Txn' | 'BatchPut' | 'Status';
+export type ClusterMethod = 'MemberList' | 'MemberAdd' | 'MemberPromote' | 'MemberRemove' | 'LeaderTransfer';
 export type Message = Record<string, unknown>;
 
 export interface CallOptions {
@@ -18,24 +21,37 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-type Unary = (request: Message, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, value?: Message) => void) => grpc.ClientUnaryCall;
-type KvClientConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client & Record<KvMethod, Unary>;
+type Callback = (err: grpc.ServiceError | null, value?: Message) => void;
+type Unary = (request: Message, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback) => grpc.ClientUnaryCall;
+type ServerStream = (request: Message, options: grpc.CallOptions) => grpc.ClientReadableStream<Message>;
+type ServiceClient<M extends string> = grpc.Client & Record<M, Unary>;
+type Constructor<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C;
+type ClusterClient = ServiceClient<ClusterMethod> & { SnapshotSave: ServerStream };
 
-let cachedConstructor: KvClientConstructor | undefined;
+interface Constructors {
+  readonly kv: Constructor<ServiceClient<KvMethod>>;
+  readonly cluster: Constructor<ClusterClient>;
+}
 
-function kvClientConstructor(): KvClientConstructor {
-  if (cachedConstructor !== undefined) return cachedConstructor;
+let cachedConstructors: Constructors | undefined;
+
+function constructors(): Constructors {
+  if (cachedConstructors !== undefined) return cachedConstructors;
   const candidates = ['../../proto/', '../../../proto/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-  const root = candidates.find((dir) => existsSync(`${dir}raftkv/v1/kv.proto`));
-  if (root === undefined) throw new Error(`Cannot find proto/raftkv/v1/kv.proto (looked in ${candidates.join(', ')})`);
-  const definition = protoLoader.loadSync('raftkv/v1/kv.proto', { includeDirs: [root], keepCase: false, longs: String, enums: String, defaults: true, oneofs: true });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as { raftkv: { v1: { Kv: KvClientConstructor } } };
-  cachedConstructor = loaded.raftkv.v1.Kv;
-  return cachedConstructor;
+  const root = candidates.find((dir) => existsSync(`${dir}raftkv/v1/cluster.proto`));
+  if (root === undefined) throw new Error(`Cannot find proto/raftkv/v1/cluster.proto (looked in ${candidates.join(', ')})`);
+  const definition = protoLoader.loadSync(['raftkv/v1/kv.proto', 'raftkv/v1/cluster.proto'], {
+    includeDirs: [root], keepCase: false, longs: String, enums: String, defaults: true, oneofs: true,
+  });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    raftkv: { v1: { Kv: Constructors['kv']; Cluster: Constructors['cluster'] } };
+  };
+  cachedConstructors = { kv: loaded.raftkv.v1.Kv, cluster: loaded.raftkv.v1.Cluster };
+  return cachedConstructors;
 }
 
 /** Rebuilds a KvError from a gRPC status and its kv-* trailers. */
-export function kvErrorFromStatus(err: grpc.ServiceError): KvError {
+export function kvErrorFromStatus(err: grpc.ServiceError): KvClientError {
   const md = err.metadata?.getMap() ?? {};
   const text = (key: string): string | undefined => (md[key] === undefined ? undefined : String(md[key]));
   const num = (key: string): number | undefined => (text(key) === undefined ? undefined : Number(text(key)));
@@ -50,8 +66,11 @@ export function kvErrorFromStatus(err: grpc.ServiceError): KvError {
     ...(num('kv-ring-epoch') === undefined ? {} : { ringEpoch: num('kv-ring-epoch') }),
     ...(num('kv-current-version') === undefined ? {} : { currentVersion: num('kv-current-version') }),
   } as KvErrorDetails;
-  const error = new KvError(code, err.details || err.message, details);
-  return Object.assign(error, { grpcCode: err.code });
+  const message = err.details || err.message;
+  // grpc-js fails a call at once with this text when the channel has no connection: the request
+  // was never written to any socket, so even a write without a session may be sent again.
+  const neverSent = err.code === grpc.status.UNAVAILABLE && fromTrailer === undefined && message.startsWith('No connection established');
+  return new KvClientError(code, message, { details, grpcCode: err.code, fromServer: fromTrailer !== undefined, neverSent });
 }
 
 function codeOfStatus(code: grpc.status): KvErrorCode {
@@ -72,12 +91,21 @@ function codeOfStatus(code: grpc.status): KvErrorCode {
   }
 }
 
+function isServiceError(error: unknown): error is grpc.ServiceError {
+  return error instanceof Error && typeof (error as Partial<grpc.ServiceError>).code === 'number';
+}
+
+function abortedBeforeStart(method: string): KvClientError {
+  return new KvClientError('TIMEOUT', `Cannot call ${method}: aborted before it started`, { grpcCode: GRPC_STATUS.CANCELLED, neverSent: true });
+}
+
 export class KvStub {
-  private readonly client: grpc.Client & Record<KvMethod, Unary>;
+  private readonly kv: ServiceClient<KvMethod>;
+  private cluster: ClusterClient | undefined;
 
   constructor(readonly address: string, options: grpc.ClientOptions = {}) {
-    const Client = kvClientConstructor();
-    this.client = new Client(address, grpc.credentials.createInsecure(), {
+    const Kv = constructors().kv;
+    this.kv = new Kv(address, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       ...options,
@@ -85,23 +113,55 @@ export class KvStub {
   }
 
   call(method: KvMethod, request: Message, options: CallOptions): Promise<Message> {
-    return new Promise((resolve, reject) => {
-      if (options.signal?.aborted === true) {
-        reject(new KvError('TIMEOUT', `Cannot call ${method}: aborted before it started`));
-        return;
-      }
-      const deadline = Date.now() + options.deadlineMs;
-      const call = this.client[method](request, new grpc.Metadata(), { deadline }, (err, value) => {
-        options.signal?.removeEventListener('abort', abort);
-        if (err !== null) reject(kvErrorFromStatus(err));
-        else resolve(value ?? {});
-      });
-      const abort = (): void => call.cancel();
-      options.signal?.addEventListener('abort', abort, { once: true });
-    });
+    return unary(this.kv, method, request, options);
   }
 
-  close(): void {
-    this.client.close();
+  /** A unary call of the Cluster service, on the same channel as the Kv calls. */
+  callCluster(method: ClusterMethod, request: Message, options: CallOptions): Promise<Message> {
+    return unary(this.clusterClient(), method, request, options);
   }
+
+  /** The SnapshotSave stream; `deadlineMs` bounds the whole transfer. Errors are KvClientErrors. */
+  async *snapshotSave(request: Message, options: CallOptions): AsyncGenerator<Message> {
+    if (options.signal?.aborted === true) throw abortedBeforeStart('SnapshotSave');
+    const stream = this.clusterClient().SnapshotSave(request, { deadline: Date.now() + options.deadlineMs });
+    const abort = (): void => stream.cancel();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      for await (const chunk of stream) yield chunk as Message;
+    } catch (error) {
+      throw isServiceError(error) ? kvErrorFromStatus(error) : error;
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      stream.cancel();
+    }
+  }
+
+  /** Closes the channel (shared by both services). */
+  close(): void {
+    this.kv.close();
+  }
+
+  private clusterClient(): ClusterClient {
+    const Cluster = constructors().cluster;
+    this.cluster ??= new Cluster(this.address, grpc.credentials.createInsecure(), { channelOverride: this.kv.getChannel() });
+    return this.cluster;
+  }
+}
+
+function unary<M extends string>(client: ServiceClient<M>, method: M, request: Message, options: CallOptions): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted === true) {
+      reject(abortedBeforeStart(method));
+      return;
+    }
+    const deadline = Date.now() + options.deadlineMs;
+    const call = client[method](request, new grpc.Metadata(), { deadline }, (err, value) => {
+      options.signal?.removeEventListener('abort', abort);
+      if (err !== null) reject(kvErrorFromStatus(err));
+      else resolve(value ?? {});
+    });
+    const abort = (): void => call.cancel();
+    options.signal?.addEventListener('abort', abort, { once: true });
+  });
 }

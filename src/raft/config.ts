@@ -28,6 +28,8 @@ export interface RaftConfig {
    * acknowledged a lease before it went down.
    */
   readonly leaseReads: boolean;
+  /** Let idle groups stop heartbeating (quiescence.ts); the runtime must then call unquiesce() on lost contact. */
+  readonly quiesce: boolean;
   /** Appends in flight to one follower in the replicate state (pipelining bound). */
   readonly inflightMessagesMax: number;
   /** Payload bytes in one AppendEntries. */
@@ -47,6 +49,7 @@ export const defaultTuning = {
   preVote: true,
   checkQuorum: true,
   leaseReads: false,
+  quiesce: false,
   inflightMessagesMax: 256,
   appendBytesMax: 1024 * 1024,
   snapshotChunkBytesMax: 512 * 1024,

@@ -9,6 +9,7 @@ import type { RaftNode } from './node.js';
 import { tallyVotes } from './quorum.js';
 
 export function tickElection(node: RaftNode): void {
+  if (node.quiesced) return; // The leader said the group is idle; the runtime wakes us if it dies.
   node.electionElapsed++;
   if (node.isPromotable() && node.electionElapsed >= node.randomizedElectionTicks) {
     node.electionElapsed = 0;

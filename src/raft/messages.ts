@@ -50,6 +50,8 @@ export interface Heartbeat extends Envelope {
   readonly commit: LogIndex;
   /** ReadIndex round this heartbeat confirms (0: none). */
   readonly readSeq: number;
+  /** The group is idle and fully replicated: stop expecting heartbeats (see quiescence.ts). */
+  readonly quiesce: boolean;
 }
 
 export interface HeartbeatReply extends Envelope {

@@ -22,6 +22,7 @@ import { entryBytes } from './log-reader.js';
 import * as election from './election.js';
 import * as replication from './replication.js';
 import * as follower from './follower.js';
+import * as quiescence from './quiescence.js';
 
 export interface RaftStatus {
   readonly id: NodeId;
@@ -58,6 +59,9 @@ export class RaftNode {
   heartbeatElapsed = 0;
   /** Ticks since this process started the core (only counted up to the election timeout). */
   ticksSinceStart = 0;
+  /** The group is idle and silent (quiescence.ts); idleTicks counts a leader's idle time. */
+  quiesced = false;
+  idleTicks = 0;
   randomizedElectionTicks = 0;
 
   /** Leader only. */
@@ -124,6 +128,11 @@ export class RaftNode {
     assert(message.to === this.id, `Message for ${message.to} stepped into ${this.id}`);
     if (message.from === this.id) return;
     if (!election.handleTerm(this, message)) return;
+    if (this.role === 'leader') {
+      if (message.type !== 'heartbeatReply') quiescence.wake(this);
+    } else {
+      quiescence.followerObserved(this, message);
+    }
     switch (message.type) {
       case 'requestVote':
         election.handleRequestVote(this, message);
@@ -138,11 +147,13 @@ export class RaftNode {
   }
 
   propose(data: Uint8Array): CoreResult<Proposed> {
+    quiescence.wake(this);
     if (data.byteLength === 0) return this.fail('INVALID_ARGUMENT', 'Cannot propose an empty command');
     return this.appendAsLeader('normal', data);
   }
 
   proposeConfChange(change: ConfChange): CoreResult<Proposed> {
+    quiescence.wake(this);
     if (this.role !== 'leader') return this.notLeader();
     if (this.pendingConfIndex > this.log.applied) {
       return this.fail('BUSY', `Cannot change membership: change at index ${this.pendingConfIndex} is not applied yet`);
@@ -158,6 +169,7 @@ export class RaftNode {
   }
 
   readIndex(requestId: string): CoreResult<void> {
+    quiescence.wake(this);
     if (this.role === 'leader') return replication.leaderReadIndex(this, requestId, this.id);
     if (this.leader === null) return this.fail('NO_LEADER', 'Cannot serve a linearizable read: no leader known');
     this.forwardedReads.add(requestId);
@@ -174,11 +186,21 @@ export class RaftNode {
   }
 
   transferLeadership(to: NodeId): CoreResult<void> {
+    quiescence.wake(this);
     if (this.role !== 'leader') return this.notLeader();
     if (to === this.id) return this.fail('INVALID_ARGUMENT', `Node ${to} is already the leader`);
     if (!this.conf.voters.includes(to)) return this.fail('INVALID_ARGUMENT', `Cannot transfer leadership to ${to}: not a voter`);
     replication.startTransfer(this, to);
     return { ok: true, value: undefined };
+  }
+
+  isQuiesced(): boolean {
+    return this.quiesced;
+  }
+
+  /** The runtime lost contact with the leader's node (or wants the group awake): resume timers. */
+  unquiesce(): void {
+    quiescence.wake(this);
   }
 
   hasReady(): boolean {
@@ -412,6 +434,8 @@ export class RaftNode {
     this.readsAwaitingCommit = [];
     this.leadTransferee = null;
     this.leaderTicks = 0;
+    this.quiesced = false;
+    this.idleTicks = 0;
     this.roundSentAt = new Map();
     this.leaseExpiresAtTick = 0;
     this.transferStartedThisTerm = false;

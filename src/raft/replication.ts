@@ -8,11 +8,15 @@ import type { AppendEntriesReply, HeartbeatReply, InstallSnapshotReply, RaftMess
 import type { RaftNode } from './node.js';
 import type { Progress } from './progress.js';
 import { majority, quorumMin } from './quorum.js';
+import { isIdle, maybeQuiesce } from './quiescence.js';
 import type { CoreResult } from './ready.js';
 import type { ConfChange } from './types.js';
 
 export function tickLeader(node: RaftNode): void {
-  node.leaderTicks++;
+  node.leaderTicks++; // Counts while quiesced too, so the lease runs out (quiescence.ts).
+  if (node.quiesced) return;
+  // Judged before CheckQuorum below clears every follower's recentActive flag for the next window.
+  const idle = isIdle(node);
   node.heartbeatElapsed++;
   node.electionElapsed++;
   if (node.electionElapsed >= node.cfg.electionTicks) {
@@ -29,7 +33,8 @@ export function tickLeader(node: RaftNode): void {
   }
   if (node.heartbeatElapsed >= node.cfg.heartbeatTicks) {
     node.heartbeatElapsed = 0;
-    broadcastHeartbeat(node, node.reads.takeRoundToSend() ?? node.reads.takeHeartbeatRound());
+    if (maybeQuiesce(node, idle)) broadcastHeartbeat(node, 0, true);
+    else broadcastHeartbeat(node, node.reads.takeRoundToSend() ?? node.reads.takeHeartbeatRound());
   }
 }
 
@@ -167,12 +172,12 @@ function resendSnapshotIfStalled(node: RaftNode, to: NodeId, pr: Progress): void
   if (pr.snapshot !== null && !pr.snapshot.replied) sendSnapshotChunk(node, to, pr);
 }
 
-function broadcastHeartbeat(node: RaftNode, readSeq: number): void {
-  node.roundSentAt.set(readSeq, node.leaderTicks);
+function broadcastHeartbeat(node: RaftNode, readSeq: number, quiesce = false): void {
+  if (readSeq > 0) node.roundSentAt.set(readSeq, node.leaderTicks);
   for (const [to, pr] of node.progress) {
     if (to === node.id) continue;
     const commit = logIndex(Math.min(pr.match, node.log.committed));
-    node.send({ type: 'heartbeat', from: node.id, to, term: node.term, commit, readSeq });
+    node.send({ type: 'heartbeat', from: node.id, to, term: node.term, commit, readSeq, quiesce });
   }
 }
 

@@ -37,6 +37,7 @@ export class NodeHost {
   private drainScheduled = false;
   private closed = false;
   private droppedUnknownGroup = 0;
+  private readonly reconnectsSeen = new Map<NodeId, number>();
   private unknownGroupHandler: ((group: GroupId, message: RaftMessage) => void) | null = null;
   /** Ticks follow the monotonic clock, so a stalled process (GC, SIGSTOP) catches up on resume. */
   private startedAtMs = 0;
@@ -93,8 +94,26 @@ export class NodeHost {
   }
 
   private tick(): void {
+    this.wakeQuiescedFollowers();
     for (const driver of this.groups.values()) driver.core.tick();
     this.schedule();
+  }
+
+  /**
+   * A quiesced group has no heartbeats to miss, so a dead leader is noticed here instead: when the
+   * transport has no connection to the leader's node, or had to reconnect to it (it may have
+   * restarted and forgotten it led), wake the follower and let its election timer run.
+   */
+  private wakeQuiescedFollowers(): void {
+    const peers = this.options.transport.stats().peers;
+    for (const driver of this.groups.values()) {
+      const core = driver.core;
+      if (!core.isQuiesced() || core.role === 'leader' || core.leader === null) continue;
+      const peer = peers.get(core.leader);
+      const seen = this.reconnectsSeen.get(core.leader);
+      if (peer === undefined || !peer.connected || (seen !== undefined && peer.reconnects !== seen)) core.unquiesce();
+    }
+    for (const [id, peer] of peers) this.reconnectsSeen.set(id, peer.reconnects);
   }
 
   private receive(group: GroupId, message: RaftMessage): void {

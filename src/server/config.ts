@@ -39,6 +39,8 @@ export interface ServerConfig {
   readonly replicas: number;
   /** Move each group's leadership to its preferred replica, spreading leaders evenly. */
   readonly balanceLeaders: boolean;
+  /** Let idle data groups stop heartbeating (sharded clusters only; see docs/sharding.md). */
+  readonly quiesce: boolean;
 }
 
 export const defaultServerConfig = {
@@ -58,6 +60,7 @@ export const defaultServerConfig = {
   groups: 0,
   replicas: 3,
   balanceLeaders: true,
+  quiesce: true,
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -69,7 +72,7 @@ const FLAG_NAMES: Record<string, string> = {
   'heartbeat-ticks': 'heartbeatTicks', 'log-level': 'logLevel', 'request-bytes-max': 'requestBytesMax',
   'pending-proposals-max': 'pendingProposalsMax', 'default-deadline-ms': 'defaultDeadlineMs',
   'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'lease-reads': 'leaseReads',
-  groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders',
+  groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders', quiesce: 'quiesce',
 };
 
 export class ConfigError extends Error {
@@ -85,7 +88,7 @@ export function parseFlags(argv: readonly string[]): { values: Raw; configFile: 
     if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument "${arg}": flags look like --name value`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const isBool = name === 'join' || name === 'lease-reads' || name === 'balance-leaders';
+    const isBool = name === 'join' || name === 'lease-reads' || name === 'balance-leaders' || name === 'quiesce';
     let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (value === undefined && !isBool) value = argv[++i];
     if (value === undefined && isBool) value = 'true';
@@ -172,6 +175,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     pendingProposalsMax: int('pendingProposalsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
     sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), leaseReads: bool('leaseReads'),
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
+    quiesce: bool('quiesce'),
   };
 }
 

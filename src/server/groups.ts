@@ -81,6 +81,9 @@ export class GroupSet {
       electionTicks: config.electionTicks,
       heartbeatTicks: config.heartbeatTicks,
       leaseReads: config.leaseReads,
+      // Data groups of a sharded cluster go quiet when idle; the meta group and an unsharded
+      // group keep heartbeating.
+      quiesce: config.quiesce && this.options.initialMap !== null && group !== META_GROUP,
       rng: new SeededRng(randomInt(2 ** 47)),
       logger: coreLoggerFrom(groupLog),
     });

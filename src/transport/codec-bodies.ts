@@ -123,7 +123,7 @@ const decoders: { readonly [K in RaftMessageType]: BodyDecoder } = {
     ...e, type: 'appendEntriesReply', success: readBool(b, 'success', p), index: readLogIndex(b, 'index', p),
     hintIndex: readLogIndex(b, 'hintIndex', p), hintTerm: readTerm(b, 'hintTerm', p),
   }),
-  heartbeat: (b, e, p) => ({ ...e, type: 'heartbeat', commit: readLogIndex(b, 'commit', p), readSeq: readCount(b, 'readSeq', p) }),
+  heartbeat: (b, e, p) => ({ ...e, type: 'heartbeat', commit: readLogIndex(b, 'commit', p), readSeq: readCount(b, 'readSeq', p), quiesce: b['quiesce'] === undefined ? false : readBool(b, 'quiesce', p) }),
   heartbeatReply: (b, e, p) => ({ ...e, type: 'heartbeatReply', readSeq: readCount(b, 'readSeq', p) }),
   installSnapshot: (b, e, p) => ({
     ...e, type: 'installSnapshot', meta: decodeMeta(b['meta'], `${p}.meta`), offset: readCount(b, 'offset', p),

@@ -52,7 +52,7 @@ export function encodeMessage(group: GroupId, message: RaftMessage): WireGroupMe
     case 'appendEntriesReply':
       return { ...envelope, body: m.type, appendEntriesReply: { success: m.success, index: m.index, hintIndex: m.hintIndex, hintTerm: m.hintTerm } };
     case 'heartbeat':
-      return { ...envelope, body: m.type, heartbeat: { commit: m.commit, readSeq: m.readSeq } };
+      return { ...envelope, body: m.type, heartbeat: { commit: m.commit, readSeq: m.readSeq, quiesce: m.quiesce } };
     case 'heartbeatReply':
       return { ...envelope, body: m.type, heartbeatReply: { readSeq: m.readSeq } };
     case 'installSnapshot':

@@ -48,7 +48,7 @@ export interface WireBodies {
     readonly hintIndex: WireUint64;
     readonly hintTerm: WireUint64;
   };
-  readonly heartbeat: { readonly commit: WireUint64; readonly readSeq: WireUint64 };
+  readonly heartbeat: { readonly commit: WireUint64; readonly readSeq: WireUint64; readonly quiesce: boolean };
   readonly heartbeatReply: { readonly readSeq: WireUint64 };
   readonly installSnapshot: {
     readonly meta: WireSnapshotMeta;

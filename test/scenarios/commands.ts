@@ -53,6 +53,7 @@ export function newHarness(cmd: Command): Harness {
     preVote: cmd.args.get('prevote') !== 'false',
     checkQuorum: cmd.args.get('checkquorum') !== 'false',
     leaseReads: cmd.args.get('lease') === 'true',
+    quiesce: cmd.args.get('quiesce') === 'true',
     snapshotChunkBytesMax: numberArg(cmd, 'chunk', 1024),
   });
   for (const id of [...voters, ...learners]) harness.addNode(id, founderState(voters, learners));
@@ -78,6 +79,9 @@ export function runCommand(h: Harness, cmd: Command): string[] {
       h.stabilize();
       return result.ok ? [] : [`error ${result.error.code}: ${result.error.message}`];
     }
+    case 'unquiesce':
+      h.node(parseNode(arg(cmd, 0))).core.unquiesce();
+      return ['ok'];
     case 'lease-read': {
       const result = h.node(parseNode(arg(cmd, 0))).core.leaseRead();
       return [result.ok ? `lease read at index ${result.value}` : `error ${result.error.code}: ${result.error.message}`];
@@ -141,7 +145,8 @@ function status(h: Harness, cmd: Command): string[] {
     if (!node.up) return `n${id} down`;
     const s = node.core.status();
     const leader = s.leader === null ? '-' : `n${s.leader}`;
-    return `n${id} ${s.role} term=${s.term} leader=${leader} commit=${s.commit} applied=${s.applied} ` +
+    const quiet = node.core.isQuiesced() ? ' quiesced' : '';
+    return `n${id} ${s.role}${quiet} term=${s.term} leader=${leader} commit=${s.commit} applied=${s.applied} ` +
       `last=${s.lastIndex} first=${s.firstIndex} voters=[${s.conf.voters.join(',')}] learners=[${s.conf.learners.join(',')}]`;
   });
 }

@@ -22,6 +22,7 @@ export interface HarnessOptions {
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly leaseReads: boolean;
+  readonly quiesce: boolean;
   readonly snapshotChunkBytesMax: number;
 }
 
@@ -66,6 +67,7 @@ export class Harness {
       preVote: this.options.preVote,
       checkQuorum: this.options.checkQuorum,
       leaseReads: this.options.leaseReads,
+      quiesce: this.options.quiesce,
       snapshotChunkBytesMax: this.options.snapshotChunkBytesMax,
       rng: new SeededRng(id),
       logger: this.loggerFor(id),

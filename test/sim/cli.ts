@@ -54,6 +54,8 @@ function main(): number {
   const started = performance.now();
   let events = 0;
   let runs = 0;
+  let quiescedRuns = 0;
+  let quiescedWakeRuns = 0;
   const failures: string[] = [];
   for (let seed = first; seed < first + count; seed++) {
     for (const nodeCount of sizes) {
@@ -66,6 +68,8 @@ function main(): number {
       const result = runSeed(params);
       events += result.events;
       runs++;
+      if ((result.stats['quiesceHeartbeats'] ?? 0) > 0) quiescedRuns++;
+      if ((result.stats['quiescedWakesOnLostLeader'] ?? 0) > 0) quiescedWakeRuns++;
       if (verbose) console.log(JSON.stringify({ options: result.options, stats: result.stats }));
       if (result.violation !== null) {
         const text = describeFailure(result, verbose ? 0 : 25);
@@ -78,6 +82,7 @@ function main(): number {
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(`${runs} runs, ${events} events in ${seconds.toFixed(2)} s: ${(runs / seconds).toFixed(1)} runs/s, ${Math.round(events / seconds)} events/s`);
+  console.log(`quiescence: groups went quiet in ${quiescedRuns} runs; a quiet follower was woken by lost contact in ${quiescedWakeRuns}`);
   if (failures.length === 0) return 0;
   console.log(`${failures.length} failing run(s):\n${failures.join('\n')}`);
   return 1;

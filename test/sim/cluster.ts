@@ -77,6 +77,8 @@ export class Cluster implements ClusterView {
   private readonly network: Network;
   private readonly client: ClientTracker;
   private readonly workload: Workload;
+  private quiesceHeartbeats = 0;
+  private quiescedWakes = 0;
   private readonly faults: FaultInjector;
   private readonly env: NodeEnv;
 
@@ -219,7 +221,7 @@ export class Cluster implements ClusterView {
       case 'write':
         return this.nodes.get(event.node)?.completeWrite(event.epoch);
       case 'workload':
-        if (this.phase === 'faults') this.workload.step();
+        if (this.phase === 'faults' && this.nowMs % this.options.idleEveryMs >= this.options.idleForMs) this.workload.step();
         this.client.expire(this.nowMs); // Also while healing: stuck proposals must not hold the client bound.
         return this.queue.push(this.nowMs + this.options.workloadStepMs, event);
       case 'faults':
@@ -262,14 +264,30 @@ export class Cluster implements ClusterView {
   private tick(id: NodeId): void {
     const node = this.nodes.get(id);
     if (node === undefined || node.isDecommissioned) return;
+    this.wakeIfLeaderUnreachable(node);
     node.tick();
     this.queue.push(this.nowMs + (this.tickIntervalsMs.get(id) ?? this.options.tickMs), { kind: 'tick', node: id });
+  }
+
+  /**
+   * Models the runtime's signal for quiesced groups: the transport lost its connection to the
+   * leader's node (down, or the link cut). The real one lags; this one is exact at each tick.
+   */
+  private wakeIfLeaderUnreachable(node: SimNode): void {
+    const leader = node.quiescedUnder();
+    if (leader === null) return;
+    const leaderNode = this.nodes.get(leader);
+    const reachable = leaderNode !== undefined && leaderNode.isUp && !this.network.isCut(leader, node.id, this.nowMs);
+    if (reachable) return;
+    this.quiescedWakes++;
+    node.unquiesce();
   }
 
   private deliver(message: RaftMessage): void {
     this.network.arrived();
     const node = this.nodes.get(message.to);
     if (node === undefined || !node.isUp || this.network.isCut(message.from, message.to, this.nowMs)) return;
+    if (message.type === 'heartbeat' && message.quiesce) this.quiesceHeartbeats++;
     if (this.trace.isVerbose) this.trace.log(`deliver ${describeMessage(message)}`);
     node.receive(message);
   }
@@ -360,6 +378,8 @@ export class Cluster implements ClusterView {
       snapshotsInstalled: this.snapshotsInstalled,
       confChangesAcked: this.workload.membership.changesAcked,
       transfersStarted: this.workload.transfersStarted,
+      quiesceHeartbeats: this.quiesceHeartbeats,
+      quiescedWakesOnLostLeader: this.quiescedWakes,
     };
   }
 }

@@ -123,6 +123,19 @@ export class SimNode {
     this.isDecommissioned = true;
   }
 
+  /** The leader this node is quiesced under, if it is a quiesced follower. */
+  quiescedUnder(): NodeId | null {
+    const core = this.core;
+    if (core === null || !core.isQuiesced()) return null;
+    const { role, leader } = core.status();
+    return role === 'leader' ? null : leader;
+  }
+
+  /** The runtime's lost-contact signal (src/runtime/node-host.ts does this from the transport). */
+  unquiesce(): void {
+    this.core?.unquiesce();
+  }
+
   tick(): void {
     this.core?.tick();
     this.drive();

@@ -15,7 +15,7 @@ export type Profile = 'swarm' | 'figure8';
 export const PROFILES: readonly Profile[] = ['swarm', 'figure8'];
 
 /** The core settings a seed draws: the tuning half of RaftConfig. */
-export type CoreTuning = Pick<RaftConfig, 'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'leaseReads'
+export type CoreTuning = Pick<RaftConfig, 'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'leaseReads' | 'quiesce'
   | 'inflightMessagesMax' | 'appendBytesMax' | 'snapshotChunkBytesMax' | 'uncommittedBytesMax' | 'pendingReadsMax'>;
 
 /** Probabilities per fault step. */
@@ -80,6 +80,9 @@ export interface SimOptions {
   readonly faults: FaultRates;
   readonly workload: WorkloadRates;
   readonly bounds: SimBounds;
+  /** The workload pauses for idleForMs out of every idleEveryMs, so idle groups can quiesce. */
+  readonly idleEveryMs: number;
+  readonly idleForMs: number;
 }
 
 const NEVER = Number.MAX_SAFE_INTEGER;
@@ -93,7 +96,7 @@ const BOUNDS: SimBounds = {
   membershipChangesMax: 6,
 };
 
-function drawTuning(rng: Rng, profile: Profile): CoreTuning {
+function drawTuning(rng: Rng, profile: Profile): Omit<CoreTuning, 'quiesce'> {
   const electionTicks = pick(rng, [6, 10, 16]);
   const checkQuorum = pick(rng, [true, true, false]);
   return {
@@ -166,7 +169,7 @@ function drawNetwork(rng: Rng, profile: Profile): NetworkFaults {
 /** Draws in a fixed order; add new knobs at the end so that existing seeds keep their options. */
 export function drawOptions(rng: Rng, seed: number, nodeCount: number, profile: Profile): SimOptions {
   const tuning = drawTuning(rng, profile);
-  return {
+  const options = {
     seed,
     nodeCount,
     profile,
@@ -185,4 +188,8 @@ export function drawOptions(rng: Rng, seed: number, nodeCount: number, profile: 
     workload: drawWorkload(rng, profile),
     bounds: BOUNDS,
   };
+  // Drawn last so that seeds from before quiescence keep their other options.
+  const quiesce = pick(rng, [false, true]);
+  const idleForMs = quiesce ? pick(rng, [0, 250, 400]) : 0;
+  return { ...options, tuning: { ...tuning, quiesce }, idleEveryMs: 600, idleForMs };
 }

@@ -64,7 +64,7 @@ export function describeMessage(m: RaftMessage): string {
     case 'appendEntriesReply':
       return `${head} ${m.success ? 'ok' : 'reject'} index=${m.index} hint=${m.hintIndex}/t${m.hintTerm}`;
     case 'heartbeat':
-      return `${head} commit=${m.commit} read=${m.readSeq}`;
+      return `${head} commit=${m.commit} read=${m.readSeq}${m.quiesce ? ' quiesce' : ''}`;
     case 'heartbeatReply':
       return `${head} read=${m.readSeq}`;
     case 'installSnapshot':

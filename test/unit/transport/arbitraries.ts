@@ -64,7 +64,7 @@ export const messageArbs: { readonly [K in RaftMessageType]: fc.Arbitrary<Varian
   requestVoteReply: variant('requestVoteReply', fc.record({ preVote: fc.boolean(), granted: fc.boolean() })),
   appendEntries: appendArb,
   appendEntriesReply: variant('appendEntriesReply', fc.record({ success: fc.boolean(), index: indexArb, hintIndex: indexArb, hintTerm: termArb })),
-  heartbeat: variant('heartbeat', fc.record({ commit: indexArb, readSeq: fc.maxSafeNat() })),
+  heartbeat: variant('heartbeat', fc.record({ commit: indexArb, readSeq: fc.maxSafeNat(), quiesce: fc.boolean() })),
   heartbeatReply: variant('heartbeatReply', fc.record({ readSeq: fc.maxSafeNat() })),
   installSnapshot: variant('installSnapshot', fc.record({ meta: metaArb, offset: fc.maxSafeNat(), data: bytesArb, done: fc.boolean() })),
   installSnapshotReply: variant('installSnapshotReply', fc.record({ snapshotIndex: indexArb, offset: fc.maxSafeNat(), done: fc.boolean(), accepted: fc.boolean() })),

@@ -7,7 +7,7 @@ import type { PeerTransport, TransportLogger } from '../../../src/transport/peer
 
 /** A heartbeat whose readSeq numbers it, so tests can check order. */
 export function heartbeat(from: number, to: number, readSeq: number): RaftMessage {
-  return { type: 'heartbeat', from: nodeId(from), to: nodeId(to), term: term(1), commit: logIndex(0), readSeq };
+  return { type: 'heartbeat', from: nodeId(from), to: nodeId(to), term: term(1), commit: logIndex(0), readSeq, quiesce: false };
 }
 
 export function append(from: number, to: number, dataBytes: number): RaftMessage {

@@ -28,7 +28,7 @@ describe('proto-loader', () => {
     const decoded = proto.deserializeBatch(proto.serializeBatch({ fromNode: '9007199254740993', messages: [{ heartbeat: {} }] }));
     expect(decoded).toEqual({
       fromNode: '9007199254740993',
-      messages: [{ groupId: '0', from: '0', to: '0', term: '0', body: 'heartbeat', heartbeat: { commit: '0', readSeq: '0' } }],
+      messages: [{ groupId: '0', from: '0', to: '0', term: '0', body: 'heartbeat', heartbeat: { commit: '0', readSeq: '0', quiesce: false } }],
     });
   });
 

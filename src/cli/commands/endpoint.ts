@@ -1,0 +1,88 @@
+/**
+ * `kvctl endpoint status|health`: every endpoint on its own, no routing. Exit code 1 if any
+ * endpoint is unreachable (status) or unhealthy (health); the table still lists them all.
+ */
+import { UnreachableError, type EndpointStatus } from '../../client/kv-client.js';
+import { expectArgs, UsageError } from './args.js';
+import { EXIT, type Command, type CommandContext, type ExitCode } from './context.js';
+
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit] ?? ''}`;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(2)}ms` : `${Math.round(ms)}ms`;
+}
+
+type StatusOutcome = { readonly endpoint: string; readonly status: EndpointStatus } | { readonly endpoint: string; readonly error: string };
+
+function statusRow(outcome: StatusOutcome): string[] {
+  if ('error' in outcome) return [outcome.endpoint, 'false', '', '', '', '', '', '', '', '', '', outcome.error];
+  const s = outcome.status;
+  return [s.endpoint, 'true', String(s.nodeId), s.version, s.role, String(s.leaderId), String(s.term), String(s.commitIndex),
+    String(s.appliedIndex), formatSize(s.dbSizeBytes), formatMs(s.latencyMs), ''];
+}
+
+function statusJson(outcome: StatusOutcome): Record<string, unknown> {
+  if ('error' in outcome) return { endpoint: outcome.endpoint, reachable: false, error: outcome.error };
+  const s = outcome.status;
+  return {
+    endpoint: s.endpoint, reachable: true, nodeId: s.nodeId, version: s.version, role: s.role, leaderId: s.leaderId, term: s.term,
+    commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, revision: s.revision, dbSizeBytes: s.dbSizeBytes, latencyMs: s.latencyMs,
+  };
+}
+
+async function status(context: CommandContext): Promise<ExitCode> {
+  const client = context.client();
+  const outcomes: StatusOutcome[] = await Promise.all(context.endpoints.map(async (endpoint) => {
+    try {
+      return { endpoint, status: await client.status(endpoint) };
+    } catch (error) {
+      return { endpoint, error: error instanceof UnreachableError ? error.reason : error instanceof Error ? error.message : String(error) };
+    }
+  }));
+  const columns = ['ENDPOINT', 'REACHABLE', 'ID', 'VERSION', 'ROLE', 'LEADER', 'TERM', 'COMMIT', 'APPLIED', 'DB_SIZE', 'LATENCY', 'ERROR'];
+  const rows = outcomes.map(statusRow);
+  const anyError = outcomes.some((o) => 'error' in o);
+  context.out.show({ columns: anyError ? columns : columns.slice(0, -1), rows: anyError ? rows : rows.map((r) => r.slice(0, -1)), json: outcomes.map(statusJson) });
+  return anyError ? EXIT.error : EXIT.ok;
+}
+
+async function health(context: CommandContext): Promise<ExitCode> {
+  const client = context.client();
+  const results = await Promise.all(context.endpoints.map((endpoint) => client.health(endpoint)));
+  context.out.show({
+    columns: ['ENDPOINT', 'HEALTHY', 'TOOK', 'ERROR'],
+    rows: results.map((r) => [r.endpoint, String(r.healthy), formatMs(r.latencyMs), r.error ?? '']),
+    json: results,
+  });
+  return results.every((r) => r.healthy) ? EXIT.ok : EXIT.error;
+}
+
+export const endpointCommand: Command = {
+  name: 'endpoint',
+  usage: ['endpoint status', 'endpoint health'],
+  brief: 'endpoint status|health',
+  summary: 'per-endpoint status, or a health probe',
+  details: "each endpoint's role, leader, term, indexes, DB size and latency (status), or whether it serves a linearizable read (health)",
+  flags: {},
+  run(context) {
+    const [verb, ...rest] = context.args;
+    if (verb === 'status') {
+      expectArgs(rest, [], 'endpoint status');
+      return status(context);
+    }
+    if (verb === 'health') {
+      expectArgs(rest, [], 'endpoint health');
+      return health(context);
+    }
+    throw new UsageError(verb === undefined ? 'endpoint: missing status or health' : `endpoint: unknown subcommand "${verb}" (status, health)`, 'endpoint');
+  },
+};

@@ -1,0 +1,143 @@
+/**
+ * The operator calls behind KvClient: Status of one or any node, the Cluster service (membership,
+ * leadership transfer, snapshot streaming) and a per-endpoint health probe. Membership changes
+ * and transfers go to the leader like writes; they carry no session, so they are retried only
+ * when they certainly did not apply (NOT_LEADER, NO_LEADER, no connection).
+ */
+import type { CallRunner, CallSpec, Route } from './call-runner.js';
+import { decodeMemberList, decodeSnapshotChunk, decodeStatus, type EndpointStatus, type MemberList, type SnapshotChunk } from './cluster-types.js';
+import { GRPC_STATUS, KvClientError, UnreachableError } from './errors.js';
+import type { LeaderCache } from './leader-cache.js';
+import type { ClusterMethod, Message } from './kv-stub.js';
+import type { EndpointPool } from './endpoint-pool.js';
+import type { WriteOptions } from './options.js';
+import { decodeHeader, toBytes } from './wire.js';
+
+/** What the calls here share with KvClient. */
+export interface ClientCore {
+  readonly runner: CallRunner;
+  readonly pool: EndpointPool;
+  readonly leaders: LeaderCache;
+  deadlineMs(options: { readonly deadlineMs?: number }): number;
+}
+
+/** Every key lives in group 0 until the shard map of multi-raft arrives. TODO(#6) */
+export const GROUP = 0;
+
+/** Options of operator calls. */
+export type AdminOptions = WriteOptions;
+
+function signalOf(options: WriteOptions): { signal?: AbortSignal } {
+  return options.signal === undefined ? {} : { signal: options.signal };
+}
+
+export async function status(core: ClientCore, endpoint: string | undefined, options: AdminOptions = {}): Promise<EndpointStatus> {
+  let latencyMs = 0;
+  const route: Route = endpoint === undefined ? 'leader' : { endpoint };
+  const { response, endpoint: answered } = await core.runner.run({
+    name: 'status call', kind: 'read', route, group: GROUP, answeredByLeader: false, request: { groupId: String(GROUP) },
+    send: async (stub, request, callOptions) => {
+      const started = performance.now();
+      const reply = await stub.call('Status', request, callOptions);
+      latencyMs = performance.now() - started;
+      return reply;
+    },
+    deadlineMs: core.deadlineMs(options), ...signalOf(options), ...(endpoint === undefined ? {} : { attemptsMax: 1 }),
+  });
+  const decoded = decodeStatus(answered, response, latencyMs);
+  if (decoded.role === 'leader') core.leaders.observe(GROUP, { term: decoded.term, leaderId: decoded.nodeId, address: answered });
+  return decoded;
+}
+
+function clusterSpec(core: ClientCore, name: string, method: ClusterMethod, request: Message, options: AdminOptions, change: boolean): CallSpec {
+  return {
+    name, kind: change ? 'write' : 'read', route: 'leader', group: GROUP, answeredByLeader: change && method !== 'LeaderTransfer',
+    request: { groupId: String(GROUP), ...request }, send: (stub, r, o) => stub.callCluster(method, r, o),
+    deadlineMs: core.deadlineMs(options), ...signalOf(options),
+  };
+}
+
+/** MemberList through the leader if known; falls back to Status on servers without the Cluster service. */
+export async function members(core: ClientCore, options: AdminOptions = {}): Promise<MemberList> {
+  try {
+    const { response } = await core.runner.run(clusterSpec(core, 'member list', 'MemberList', {}, options, false));
+    return decodeMemberList(response);
+  } catch (error) {
+    if (!(error instanceof KvClientError) || error.grpcCode !== GRPC_STATUS.UNIMPLEMENTED) throw error;
+    const s = await status(core, undefined, options);
+    return { members: s.members, leaderId: s.leaderId, header: { groupId: GROUP, revision: s.revision, raftTerm: s.term, nodeId: s.nodeId, serializable: false } };
+  }
+}
+
+export type MembershipChange =
+  | { readonly type: 'add'; readonly nodeId: number; readonly address: string; readonly voter: boolean }
+  | { readonly type: 'promote' | 'remove'; readonly nodeId: number };
+
+const CHANGE_METHODS = { add: 'MemberAdd', promote: 'MemberPromote', remove: 'MemberRemove' } as const;
+
+export async function changeMembership(core: ClientCore, change: MembershipChange, options: AdminOptions = {}): Promise<MemberList> {
+  const request: Message = change.type === 'add'
+    ? { nodeId: String(change.nodeId), address: change.address, voter: change.voter }
+    : { nodeId: String(change.nodeId) };
+  const spec = clusterSpec(core, `member ${change.type} of node ${change.nodeId}`, CHANGE_METHODS[change.type], request, options, true);
+  const { response } = await core.runner.run(spec);
+  const header = decodeHeader(response);
+  return { members: decodeMemberList(response).members, leaderId: header.nodeId, header };
+}
+
+/** Moves leadership to `target`; resolves once it leads. */
+export async function leaderTransfer(core: ClientCore, target: number, options: AdminOptions = {}): Promise<{ leaderId: number; term: number }> {
+  const spec = clusterSpec(core, `leader transfer to node ${target}`, 'LeaderTransfer', { targetNodeId: String(target) }, options, true);
+  const { response } = await core.runner.run(spec);
+  const header = decodeHeader(response);
+  // The old leader answered once it saw `target` lead, so its term is the new leader's term.
+  core.leaders.observe(GROUP, { term: header.raftTerm, leaderId: target });
+  return { leaderId: target, term: header.raftTerm };
+}
+
+/** Streams a snapshot of the group from the leader (or, if none is cached, a node that answers). */
+export async function* snapshotSave(core: ClientCore, options: AdminOptions = {}): AsyncGenerator<SnapshotChunk> {
+  const endpoint = core.leaders.leaderAddress(GROUP) ?? (await status(core, undefined, options)).endpoint;
+  let first = true;
+  for await (const message of core.pool.stub(endpoint).snapshotSave({ groupId: String(GROUP) }, { deadlineMs: core.deadlineMs(options), ...signalOf(options) })) {
+    yield decodeSnapshotChunk(message, first);
+    first = false;
+  }
+}
+
+/**
+ * One endpoint's health: it answers Status, knows a leader, and serves a linearizable read (which
+ * needs a quorum).
+ *
+ * @example
+ * ```ts
+ * const h = await client.health('127.0.0.1:7001');
+ * if (!h.healthy) console.error(h.error);
+ * ```
+ */
+export interface EndpointHealth {
+  readonly endpoint: string;
+  readonly healthy: boolean;
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+const HEALTH_KEY = toBytes('health');
+
+export async function health(core: ClientCore, endpoint: string, options: AdminOptions = {}): Promise<EndpointHealth> {
+  const started = performance.now();
+  const took = (): number => performance.now() - started;
+  try {
+    const s = await status(core, endpoint, options);
+    if (s.leaderId === 0) return { endpoint, healthy: false, latencyMs: took(), error: 'the node knows no leader' };
+    await core.runner.run({
+      name: 'health read', kind: 'read', route: { endpoint }, group: GROUP, answeredByLeader: false, attemptsMax: 1,
+      request: { key: HEALTH_KEY, consistency: 'READ_CONSISTENCY_LINEARIZABLE' }, send: (stub, r, o) => stub.call('Get', r, o),
+      deadlineMs: core.deadlineMs(options), ...signalOf(options),
+    });
+    return { endpoint, healthy: true, latencyMs: took() };
+  } catch (error) {
+    const message = error instanceof UnreachableError ? error.reason : error instanceof Error ? error.message : String(error);
+    return { endpoint, healthy: false, latencyMs: took(), error: message };
+  }
+}

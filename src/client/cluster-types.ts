@@ -1,0 +1,116 @@
+/**
+ * Results of the operator calls (Kv.Status and the Cluster service) and their decoding.
+ */
+import type { Message } from './kv-stub.js';
+import { boolField, decodeHeader, field, listField, stringField, u64, type ResponseHeader } from './wire.js';
+
+/**
+ * One member of a Raft group.
+ *
+ * @example
+ * ```ts
+ * for (const m of (await client.members()).members) console.log(m.nodeId, m.address, m.isLearner);
+ * ```
+ */
+export interface Member {
+  readonly nodeId: number;
+  /** host:port serving clients and peers; empty when the server does not know it. */
+  readonly address: string;
+  /** Receives the log but does not vote. */
+  readonly isLearner: boolean;
+}
+
+/**
+ * A node's Raft role in the group.
+ *
+ * @example
+ * ```ts
+ * if ((await client.status()).role === 'leader') console.log('asked the leader');
+ * ```
+ */
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'unknown';
+
+/**
+ * One node's view of the group, from the Status call.
+ *
+ * @example
+ * ```ts
+ * const s = await client.status('127.0.0.1:7001');
+ * console.log(`${s.role} in term ${s.term}, leader ${s.leaderId}, ${s.latencyMs.toFixed(1)} ms`);
+ * ```
+ */
+export interface EndpointStatus {
+  readonly endpoint: string;
+  readonly nodeId: number;
+  readonly role: Role;
+  /** 0 when the node knows no leader. */
+  readonly leaderId: number;
+  readonly term: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly revision: number;
+  readonly dbSizeBytes: number;
+  /** Server release, e.g. "0.1.0". */
+  readonly version: string;
+  readonly members: readonly Member[];
+  /** Round trip of the Status call. */
+  readonly latencyMs: number;
+}
+
+/**
+ * The group's membership as one node knows it, and the leader it believes in.
+ *
+ * @example
+ * ```ts
+ * const { members, leaderId } = await client.members();
+ * ```
+ */
+export interface MemberList {
+  readonly members: readonly Member[];
+  /** 0 when the answering node knows no leader. */
+  readonly leaderId: number;
+  readonly header: ResponseHeader;
+}
+
+const ROLES: Readonly<Record<string, Role>> = {
+  ROLE_FOLLOWER: 'follower', ROLE_PRE_CANDIDATE: 'pre-candidate', ROLE_CANDIDATE: 'candidate', ROLE_LEADER: 'leader',
+};
+
+export function decodeMember(message: unknown): Member {
+  return { nodeId: u64(message, 'nodeId'), address: stringField(message, 'address'), isLearner: boolField(message, 'isLearner') };
+}
+
+export function decodeStatus(endpoint: string, response: Message, latencyMs: number): EndpointStatus {
+  const header = decodeHeader(response);
+  return {
+    endpoint, nodeId: header.nodeId, role: ROLES[String(field(response, 'role'))] ?? 'unknown',
+    leaderId: u64(response, 'leaderId'), term: header.raftTerm, commitIndex: u64(response, 'commitIndex'),
+    appliedIndex: u64(response, 'appliedIndex'), revision: header.revision, dbSizeBytes: u64(response, 'dbSizeBytes'),
+    version: stringField(response, 'version'), members: listField(response, 'members').map(decodeMember), latencyMs,
+  };
+}
+
+export function decodeMemberList(response: Message): MemberList {
+  return { members: listField(response, 'members').map(decodeMember), leaderId: u64(response, 'leaderId'), header: decodeHeader(response) };
+}
+
+/**
+ * One chunk of a snapshot stream; the first carries the snapshot's log position and size.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of client.snapshotSave()) file.write(chunk.data);
+ * ```
+ */
+export interface SnapshotChunk {
+  readonly data: Uint8Array;
+  /** Set on the first chunk only. */
+  readonly meta?: { readonly index: number; readonly term: number; readonly totalBytes: number };
+}
+
+export function decodeSnapshotChunk(message: Message, first: boolean): SnapshotChunk {
+  const data = field(message, 'data');
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(0);
+  if (!first) return { data: bytes };
+  return { data: bytes, meta: { index: u64(message, 'index'), term: u64(message, 'term'), totalBytes: u64(message, 'totalBytes') } };
+}
