@@ -186,7 +186,7 @@ export class CallRunner {
 
   private failure(spec: CallSpec, state: CallState, error: unknown): Error {
     if (spec.kind === 'write' && state.maybeApplied) {
-      return new OutcomeUnknownError(`Cannot tell whether the ${spec.name} applied: ${messageOf(error)}; read the key before writing again`, error);
+      return new OutcomeUnknownError(`Cannot tell whether the ${spec.name} applied: ${ambiguity(spec, error)}; read the key before writing again`, error);
     }
     if (error instanceof Error) return error;
     return new KvClientError('INTERNAL', `Cannot finish the ${spec.name}: ${String(error)}`, { cause: error });
@@ -211,6 +211,15 @@ export class CallRunner {
     }
     return new KvClientError('TIMEOUT', `Cannot finish the ${spec.name}: aborted by the caller`, { grpcCode: GRPC_STATUS.CANCELLED, cause: state.lastError });
   }
+}
+
+/** Why a write's outcome is unknown, in a few words. */
+function ambiguity(spec: CallSpec, error: unknown): string {
+  if (!(error instanceof KvClientError) || error.fromServer) return messageOf(error);
+  if (error.grpcCode === GRPC_STATUS.DEADLINE_EXCEEDED) return `its deadline of ${spec.deadlineMs} ms passed`;
+  if (error.grpcCode === GRPC_STATUS.UNAVAILABLE) return `the connection dropped after the request was sent (${transportReason(error.message)})`;
+  if (error.grpcCode === GRPC_STATUS.CANCELLED) return 'it was cancelled while in flight';
+  return messageOf(error);
 }
 
 function messageOf(error: unknown): string {

@@ -92,10 +92,10 @@ export class KvClientError extends KvError {
  * ```
  */
 export class OutcomeUnknownError extends KvClientError {
+  override readonly name: string = 'OutcomeUnknownError';
   constructor(message: string, cause?: unknown) {
     super('TIMEOUT', message, { grpcCode: GRPC_STATUS.DEADLINE_EXCEEDED, cause });
     // KvError declares `name` as the literal 'KvError'; the runtime name still says what this is.
-    Object.defineProperty(this, 'name', { value: 'OutcomeUnknownError' });
   }
 }
 
@@ -112,6 +112,7 @@ export class OutcomeUnknownError extends KvClientError {
  * ```
  */
 export class UnreachableError extends KvClientError {
+  override readonly name: string = 'UnreachableError';
   constructor(
     readonly endpoints: readonly string[],
     /** Short reason, e.g. "connection refused". */
@@ -119,7 +120,6 @@ export class UnreachableError extends KvClientError {
     cause?: unknown,
   ) {
     super('NO_LEADER', `Cannot reach any endpoint: tried ${endpoints.join(', ')} (${reason})`, { grpcCode: GRPC_STATUS.UNAVAILABLE, cause });
-    Object.defineProperty(this, 'name', { value: 'UnreachableError' });
   }
 }
 

@@ -19,7 +19,7 @@ import { EndpointPool } from './endpoint-pool.js';
 import { GRPC_STATUS, KvClientError } from './errors.js';
 import type { KvMethod, Message } from './kv-stub.js';
 import { LeaderCache, type LeaderEntry } from './leader-cache.js';
-import { checkedEndpoints, checkedSessionPrefix, type ClientOptions, type Consistency, type ReadOptions, type WriteOptions } from './options.js';
+import { checkedEndpoints, checkedPositive, checkedSessionPrefix, type ClientOptions, type Consistency, type ReadOptions, type WriteOptions } from './options.js';
 import { describeKey, type BatchItem, type DeleteResult, type PutOptions, type PutResult, type WriteResult } from './write-results.js';
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, RangeIterable, type RangeOptions } from './range.js';
 import { checkedRetryOptions } from './retry-policy.js';
@@ -50,7 +50,7 @@ export class KvClient {
 
   constructor(options: ClientOptions) {
     const endpoints = checkedEndpoints(options.endpoints);
-    const deadlineMsDefault = options.defaultDeadlineMs ?? DEADLINE_MS_DEFAULT;
+    const deadlineMsDefault = checkedPositive(options.defaultDeadlineMs ?? DEADLINE_MS_DEFAULT, 'defaultDeadlineMs');
     const pool = new EndpointPool(endpoints);
     const leaders = new LeaderCache();
     const runner = new CallRunner({
@@ -59,7 +59,7 @@ export class KvClient {
     });
     this.core = { runner, pool, leaders, deadlineMs: (o) => o.deadlineMs ?? deadlineMsDefault };
     this.sessions = options.sessionId === false ? undefined : new SessionPool({
-      prefix: checkedSessionPrefix(options.sessionId), sessionsMax: options.sessionsMax ?? SESSIONS_MAX_DEFAULT, waitersMax: SESSION_WAITERS_MAX,
+      prefix: checkedSessionPrefix(options.sessionId), sessionsMax: checkedPositive(options.sessionsMax ?? SESSIONS_MAX_DEFAULT, 'sessionsMax'), waitersMax: SESSION_WAITERS_MAX,
     });
   }
 

@@ -114,3 +114,11 @@ export function checkedSessionPrefix(prefix: string | undefined): string {
   }
   return prefix;
 }
+
+/** A whole number of at least 1 for option `name`, or INVALID_ARGUMENT. */
+export function checkedPositive(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new KvClientError('INVALID_ARGUMENT', `Cannot create the client: ${name} must be a whole number of 1 or more, got ${value}`, { details: { field: name } });
+  }
+  return value;
+}

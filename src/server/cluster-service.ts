@@ -127,6 +127,9 @@ class ClusterHandlers {
     const driver = this.driver(request);
     const id = decoded(() => req.uint(request, 'nodeId'));
     if (id < 1) throw new KvError('INVALID_ARGUMENT', 'Cannot change membership: nodeId must be 1 or more', { field: 'nodeId' });
+    if (type === 'addVoter' && address === undefined && !driver.storage.kv.confState().learners.includes(nodeId(id))) {
+      throw new KvError('INVALID_ARGUMENT', `Cannot promote node ${id}: it is not a learner of group ${driver.group}; add it with MemberAdd first`, { field: 'nodeId' });
+    }
     const change: ConfChange = { type, node: nodeId(id), ...(address === undefined ? {} : { address }) };
     const proposed = driver.core.proposeConfChange(change);
     if (!proposed.ok) throw driver.errorFromCore(proposed.error);

@@ -27,7 +27,7 @@ export interface KvErrorDetails {
 }
 
 export class KvError extends Error {
-  override readonly name = 'KvError';
+  override readonly name: string = 'KvError';
   constructor(
     readonly code: KvErrorCode,
     message: string,

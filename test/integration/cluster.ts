@@ -2,17 +2,19 @@
 // data dir and log file, and give tests the process faults they need (SIGKILL, SIGTERM, SIGSTOP,
 // restart on the same port and data). Method: free ports come from binding port 0; every wait is a
 // bounded poll of the Status RPC; `stopAll()` always kills what it started and removes the temp
-// root, unless a test failed, in which case the logs are kept and their paths printed.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+// root, unless a test failed, in which case the logs are kept and their paths printed. The process
+// handling and polling are shared with the Jepsen-style runs (test/support/).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KvStub } from '../../src/client/kv-stub.js';
-import { nodeStatus, type NodeStatus } from './kv-helpers.js';
+import { pollUntil } from '../support/poll.js';
+import { freePorts } from '../support/ports.js';
+import { serveArgv, ServeProcess, type ExitInfo } from '../support/serve-process.js';
+import { nodeStatus, type NodeStatus } from '../support/kv-wire.js';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export { PollAborted, pollUntil, sleep } from '../support/poll.js';
+export { repoRoot, type ExitInfo } from '../support/serve-process.js';
 
 export interface NodeOptions {
   /** `--snapshot-entries`: applied entries past the last snapshot before the log is compacted. */
@@ -33,19 +35,13 @@ export interface ClusterOptions {
   readonly nodes?: Readonly<Record<number, NodeOptions>>;
 }
 
-export interface ExitInfo {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
 interface Member {
   readonly id: number;
   readonly address: string;
   readonly dataDir: string;
   readonly logPath: string;
   options: NodeOptions;
-  child: ChildProcess | null;
-  exited: Promise<ExitInfo> | null;
+  proc: ServeProcess | null;
   paused: boolean;
   stub: KvStub | null;
 }
@@ -54,58 +50,6 @@ interface Member {
 const startTimeoutMs = 30_000;
 const exitTimeoutMs = 15_000;
 const leaderTimeoutMsDefault = 20_000;
-const pollIntervalMs = 25;
-const logTailLines = 15;
-
-/** Every node process alive in this test process: killed if the test process exits without stopAll(). */
-const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-/** Thrown by a probe to end a poll at once instead of retrying. */
-export class PollAborted extends Error {
-  override readonly name = 'PollAborted';
-}
-
-/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function pollUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof PollAborted) throw error;
-      lastError = error;
-    }
-    if (performance.now() > deadline) {
-      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-    }
-    await sleep(pollIntervalMs);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Distinct free loopback ports: all are held open together so none is handed out twice. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(servers.map((server) => new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') reject(new Error('Cannot read the bound port'));
-      else resolve(address.port);
-    });
-  })));
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
-}
 
 export class Cluster {
   private readonly members = new Map<number, Member>();
@@ -118,7 +62,7 @@ export class Cluster {
       mkdirSync(dataDir);
       this.members.set(id, {
         id, address: `127.0.0.1:${port}`, dataDir, logPath: join(root, `n${id}.log`),
-        options: options.nodes?.[id] ?? {}, child: null, exited: null, paused: false, stub: null,
+        options: options.nodes?.[id] ?? {}, proc: null, paused: false, stub: null,
       });
     }
   }
@@ -163,8 +107,7 @@ export class Cluster {
   }
 
   isRunning(id: number): boolean {
-    const child = this.member(id).child;
-    return child !== null && child.exitCode === null && child.signalCode === null;
+    return this.member(id).proc?.isRunning() ?? false;
   }
 
   /** A raw client of one node, cached until that node is killed or restarted. */
@@ -203,31 +146,33 @@ export class Cluster {
   /** Sends `signal` and waits for the process to exit; returns how it ended. */
   async kill(id: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<ExitInfo> {
     const member = this.member(id);
-    if (member.child === null || member.exited === null) throw new Error(`Cannot kill node ${id}: it is not running`);
+    const proc = member.proc;
+    if (proc === null) throw new Error(`Cannot kill node ${id}: it is not running`);
     this.dropStub(member);
-    member.child.kill(signal);
-    if (member.paused && signal === 'SIGTERM') member.child.kill('SIGCONT');
+    if (member.paused && signal === 'SIGTERM') {
+      proc.child.kill(signal);
+      proc.child.kill('SIGCONT');
+    }
     member.paused = false;
-    const exit = await Promise.race([member.exited, sleep(exitTimeoutMs).then(() => null)]);
+    const exit = await proc.stop(signal, exitTimeoutMs);
     if (exit === null) {
-      member.child.kill('SIGKILL');
+      proc.child.kill('SIGKILL');
       throw new Error(`Node ${id} did not exit within ${exitTimeoutMs} ms of ${signal}; log: ${member.logPath}`);
     }
-    member.child = null;
-    member.exited = null;
+    member.proc = null;
     return exit;
   }
 
   /** SIGSTOP: the process freezes with its sockets open; peers see silence. */
   pause(id: number): void {
     const member = this.member(id);
-    member.child?.kill('SIGSTOP');
+    member.proc?.child.kill('SIGSTOP');
     member.paused = true;
   }
 
   resume(id: number): void {
     const member = this.member(id);
-    member.child?.kill('SIGCONT');
+    member.proc?.child.kill('SIGCONT');
     member.paused = false;
   }
 
@@ -271,44 +216,25 @@ export class Cluster {
   }
 
   private argsOf(member: Member): string[] {
-    const peers = this.ids().map((id) => `${id}=${this.address(id)}`).join(',');
     const snapshot = member.options.snapshotEntries === undefined ? [] : ['--snapshot-entries', String(member.options.snapshotEntries)];
-    return [
-      '--import', 'tsx', 'src/cli/raftkv.ts', 'serve',
-      '--node-id', String(member.id), '--listen', member.address, '--peers', peers, '--data-dir', member.dataDir,
-      '--tick-ms', String(this.options.tickMs ?? 20), '--election-ticks', String(this.options.electionTicks ?? 10),
-      ...snapshot, ...(this.options.flags ?? []), ...(member.options.flags ?? []),
-    ];
+    return serveArgv({
+      nodeId: member.id, listen: member.address, peers: new Map(this.ids().map((id) => [id, this.address(id)])), dataDir: member.dataDir,
+      tickMs: this.options.tickMs ?? 20, electionTicks: this.options.electionTicks ?? 10,
+      extra: [...snapshot, ...(this.options.flags ?? []), ...(member.options.flags ?? [])],
+    });
   }
 
   private async launch(id: number): Promise<void> {
     const member = this.member(id);
     this.dropStub(member);
-    const log = openSync(member.logPath, 'a');
-    const child = spawn(process.execPath, this.argsOf(member), { cwd: repoRoot, stdio: ['ignore', log, log] });
-    closeSync(log);
-    member.child = child;
+    const proc = ServeProcess.spawn(this.argsOf(member), member.logPath);
+    member.proc = proc;
     member.paused = false;
-    children.add(child);
-    member.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }));
     try {
-      await pollUntil(`node ${id} to answer Status (log ${member.logPath})`, startTimeoutMs, () => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          const how = child.signalCode ?? String(child.exitCode);
-          throw new PollAborted(`Node ${id} exited during start (${how}); log ${member.logPath}:\n${this.logTail(id)}`);
-        }
-        return this.status(id, 1_000);
-      });
+      await proc.waitUntilServing(`node ${id} to answer Status`, startTimeoutMs, () => this.status(id, 1_000));
     } catch (error) {
       this.markFailed();
       throw error;
     }
-  }
-
-  private logTail(id: number): string {
-    return this.logText(id).trimEnd().split('\n').slice(-logTailLines).join('\n');
   }
 }

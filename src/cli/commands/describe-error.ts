@@ -23,7 +23,7 @@ function describeKvError(error: KvError): string {
     return `no endpoint reachable: tried ${error.endpoints.join(', ')} (${error.reason}); is the cluster running? (npm start), or pass --endpoints`;
   }
   if (error instanceof OutcomeUnknownError) {
-    return `${lowerFirst(error.message)}; the write may or may not have applied: check with 'kvctl get' before writing again`;
+    return `${lowerFirst(error.message)} ('kvctl get KEY'): the write may or may not have applied`;
   }
   if (error instanceof KvClientError && error.grpcCode === GRPC_UNIMPLEMENTED) {
     return `the server does not support this call (${lowerFirst(error.message)}); upgrade the raftkv server`;
