@@ -17,6 +17,7 @@ import { leaderCommand } from './commands/leader.js';
 import { memberCommand } from './commands/member.js';
 import { putCommand } from './commands/put.js';
 import { scanCommand } from './commands/scan.js';
+import { shardCommand } from './commands/shard.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { txnCommand } from './commands/txn.js';
 import { watchCommand } from './commands/watch.js';
@@ -24,7 +25,7 @@ import { Printer } from './output/printer.js';
 
 const COMMANDS: readonly Command[] = [
   getCommand, putCommand, delCommand, scanCommand, txnCommand, casCommand, watchCommand,
-  memberCommand, endpointCommand, leaderCommand, snapshotCommand, checkCommand,
+  memberCommand, endpointCommand, shardCommand, leaderCommand, snapshotCommand, checkCommand,
 ];
 
 /** Stdin bytes for put and txn; bounded so a mistaken pipe cannot exhaust memory. */

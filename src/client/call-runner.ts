@@ -1,10 +1,12 @@
 /**
- * Sends one logical call until it succeeds or must give up: picks the endpoint (the cached leader,
- * round-robin, or a pinned one), follows NOT_LEADER hints at once, backs off on the rest of the
+ * Sends one logical call until it succeeds or must give up: picks the endpoint (the cached leader
+ * of the call's group, else the next of its candidates: the group's replicas from the shard map, or
+ * the configured endpoints round-robin; or a pinned one), follows NOT_LEADER hints at once,
+ * refreshes the shard map on WRONG_SHARD, backs off on the rest of the
  * retryable failures (retry-policy.ts), keeps the leader cache fresh from hints and leader replies,
  * and turns the final failure into the right error: OutcomeUnknownError when a write may have
  * applied, UnreachableError when no endpoint answered at all. Every attempt gets the time left
- * until the call's deadline, so nothing is retried past it. When every configured endpoint has
+ * until the call's deadline, so nothing is retried past it. When every candidate endpoint has
  * refused a connection twice within one call, the cluster is down (or the endpoints are wrong):
  * the call fails at once instead of backing off through all its attempts.
  */
@@ -28,7 +30,14 @@ export interface CallSpec {
   readonly request: Message;
   readonly kind: OperationKind;
   readonly route: Route;
+  /** The Raft group that serves the call: its leader is looked up, and learnt, under this id. */
   readonly group: number;
+  /**
+   * Where the group lives (its replicas' addresses from the shard map, preferred leader first),
+   * tried in order when no leader is cached; absent or empty: the configured endpoints round-robin.
+   * Called per attempt, so a refreshed shard map takes effect within the call.
+   */
+  readonly candidates?: () => readonly string[];
   /** Only the group's leader can answer this call: its reply names the leader. */
   readonly answeredByLeader: boolean;
   readonly session?: SessionLease;
@@ -52,6 +61,8 @@ export interface RunnerContext {
   readonly retry: RetryOptions;
   readonly random: () => number;
   readonly onAttemptFailed?: (failure: AttemptFailure) => void;
+  /** Called after a WRONG_SHARD refusal, before the retry: refresh the shard map (never throws). */
+  readonly onWrongShard?: (deadlineMs: number) => Promise<void>;
 }
 
 export interface CallResult {
@@ -69,6 +80,8 @@ interface CallState {
   lastError: unknown;
   /** Transport failures per address during this call. */
   readonly unreachable: Map<string, number>;
+  /** Addresses that answered WRONG_SHARD during this call: they do not host the group. */
+  readonly wrongShard: Set<string>;
 }
 
 export class CallRunner {
@@ -77,7 +90,7 @@ export class CallRunner {
   async run(spec: CallSpec): Promise<CallResult> {
     const state: CallState = {
       deadlineAt: Date.now() + spec.deadlineMs, attempts: 0, backoffs: 0, maybeApplied: false,
-      serverAnswered: false, lastError: undefined, unreachable: new Map(),
+      serverAnswered: false, lastError: undefined, unreachable: new Map(), wrongShard: new Set(),
     };
     const attemptsMax = spec.attemptsMax ?? this.context.retry.attemptsMax;
     let redirect: string | undefined;
@@ -114,12 +127,15 @@ export class CallRunner {
     this.learnFromError(spec, state, address, error);
     const action = this.effectiveAction(spec, state, address, decision.action);
     this.context.onAttemptFailed?.({ call: spec.name, attempt: state.attempts, endpoint: address, error, action });
-    if (this.allRefusedTwice(state)) throw this.exhausted(spec, state);
+    if (this.allRefusedTwice(spec, state)) throw this.exhausted(spec, state);
     if (action === 'fail') throw typeof spec.route !== 'string' && isTransportFailure(error) ? this.exhausted(spec, state) : this.failure(spec, state, error);
     if (action === 'redirect') return this.context.leaders.leaderAddress(spec.group);
     if (action === 'renewSession') {
       spec.session?.renew();
       return address;
+    }
+    if (error instanceof KvClientError && error.code === 'WRONG_SHARD' && error.fromServer) {
+      await this.context.onWrongShard?.(Math.max(0, state.deadlineAt - Date.now()));
     }
     const remainingMs = state.deadlineAt - Date.now();
     if (state.attempts >= attemptsMax || remainingMs <= 0) return undefined;
@@ -144,21 +160,33 @@ export class CallRunner {
     return action;
   }
 
-  private allRefusedTwice(state: CallState): boolean {
-    return !state.serverAnswered && this.context.pool.endpoints.every((e) => (state.unreachable.get(e) ?? 0) >= UNREACHABLE_ROUNDS_MAX);
+  private allRefusedTwice(spec: CallSpec, state: CallState): boolean {
+    const candidates = spec.candidates?.() ?? [];
+    const tried = candidates.length > 0 ? candidates : this.context.pool.endpoints;
+    return !state.serverAnswered && tried.every((e) => (state.unreachable.get(e) ?? 0) >= UNREACHABLE_ROUNDS_MAX);
   }
 
   private target(spec: CallSpec, state: CallState): string {
     if (typeof spec.route !== 'string') return spec.route.endpoint;
+    const failed = (address: string): boolean => state.unreachable.has(address) || state.wrongShard.has(address);
     if (spec.route === 'leader') {
       const leader = this.context.leaders.leaderAddress(spec.group);
-      if (leader !== undefined && !state.unreachable.has(leader)) return leader;
+      if (leader !== undefined && !failed(leader)) return leader;
+    }
+    const candidates = spec.candidates?.() ?? [];
+    if (candidates.length > 0) {
+      // In order from the attempt number: the preferred leader first, then the next replica.
+      for (let i = 0; i < candidates.length; i++) {
+        const candidate = candidates[(state.attempts + i) % candidates.length];
+        if (candidate !== undefined && !failed(candidate)) return candidate;
+      }
+      return candidates[state.attempts % candidates.length] ?? this.context.pool.next();
     }
     // Prefer endpoints that have not failed during this call; when all have, try them again.
     const { endpoints } = this.context.pool;
     for (let i = 0; i < endpoints.length; i++) {
       const candidate = this.context.pool.next();
-      if (!state.unreachable.has(candidate)) return candidate;
+      if (!failed(candidate)) return candidate;
     }
     return this.context.pool.next();
   }
@@ -177,6 +205,10 @@ export class CallRunner {
     }
     if (!(error instanceof KvClientError)) return;
     state.serverAnswered = true;
+    if (error.code === 'WRONG_SHARD' && error.fromServer) {
+      state.wrongShard.add(address);
+      this.context.leaders.forget(spec.group, address);
+    }
     const hint = error.leaderHint;
     if (hint?.term !== undefined) {
       this.context.leaders.observe(hint.group, { term: hint.term, ...optional('leaderId', hint.leaderId), ...optional('address', hint.leaderAddr) });

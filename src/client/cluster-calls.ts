@@ -5,7 +5,10 @@
  * when they certainly did not apply (NOT_LEADER, NO_LEADER, no connection).
  */
 import type { CallRunner, CallSpec, Route } from './call-runner.js';
-import { decodeMemberList, decodeSnapshotChunk, decodeStatus, type EndpointStatus, type MemberList, type SnapshotChunk } from './cluster-types.js';
+import {
+  decodeMemberList, decodeShardMap, decodeSnapshotChunk, decodeStatus, mergeShardMaps, UNSHARDED_MAP,
+  type EndpointStatus, type MemberList, type ShardMapInfo, type SnapshotChunk,
+} from './cluster-types.js';
 import { GRPC_STATUS, KvClientError, UnreachableError } from './errors.js';
 import type { LeaderCache } from './leader-cache.js';
 import type { ClusterMethod, Message } from './kv-stub.js';
@@ -21,21 +24,40 @@ export interface ClientCore {
   deadlineMs(options: { readonly deadlineMs?: number }): number;
 }
 
-/** Every key lives in group 0 until the shard map of multi-raft arrives. TODO(#6) */
+/**
+ * The group operator calls address unless told otherwise: the one group of an unsharded cluster,
+ * the meta group of a sharded one (data calls route by the shard map instead: data-calls.ts).
+ */
 export const GROUP = 0;
 
 /** Options of operator calls. */
 export type AdminOptions = WriteOptions;
 
+/**
+ * Options of calls about one group; `group` defaults to 0.
+ *
+ * @example
+ * ```ts
+ * await client.status('127.0.0.1:7001', { group: 3, deadlineMs: 1_000 });
+ * ```
+ */
+export interface GroupOptions extends AdminOptions {
+  readonly group?: number;
+}
+
+/** A node that does not answer the shard map within this is skipped for the next endpoint. */
+const SHARD_MAP_ATTEMPT_MS_MAX = 1_000;
+
 function signalOf(options: WriteOptions): { signal?: AbortSignal } {
   return options.signal === undefined ? {} : { signal: options.signal };
 }
 
-export async function status(core: ClientCore, endpoint: string | undefined, options: AdminOptions = {}): Promise<EndpointStatus> {
+export async function status(core: ClientCore, endpoint: string | undefined, options: GroupOptions = {}): Promise<EndpointStatus> {
   let latencyMs = 0;
   const route: Route = endpoint === undefined ? 'leader' : { endpoint };
+  const group = options.group ?? GROUP;
   const { response, endpoint: answered } = await core.runner.run({
-    name: 'status call', kind: 'read', route, group: GROUP, answeredByLeader: false, request: { groupId: String(GROUP) },
+    name: 'status call', kind: 'read', route, group, answeredByLeader: false, request: { groupId: String(group) },
     send: async (stub, request, callOptions) => {
       const started = performance.now();
       const reply = await stub.call('Status', request, callOptions);
@@ -45,8 +67,40 @@ export async function status(core: ClientCore, endpoint: string | undefined, opt
     deadlineMs: core.deadlineMs(options), ...signalOf(options), ...(endpoint === undefined ? {} : { attemptsMax: 1 }),
   });
   const decoded = decodeStatus(answered, response, latencyMs);
-  if (decoded.role === 'leader') core.leaders.observe(GROUP, { term: decoded.term, leaderId: decoded.nodeId, address: answered });
+  if (decoded.role === 'leader') core.leaders.observe(group, { term: decoded.term, leaderId: decoded.nodeId, address: answered });
   return decoded;
+}
+
+/**
+ * The shard map from one node (`endpoint`), or from any configured endpoint, first one first.
+ * A server without the ShardMap call is unsharded (epoch 0).
+ */
+export async function fetchShardMap(core: ClientCore, deadlineMs: number, signal?: AbortSignal, endpoint?: string): Promise<ShardMapInfo> {
+  try {
+    const { response } = await core.runner.run({
+      name: 'shard map fetch', kind: 'read', route: endpoint === undefined ? 'any' : { endpoint }, group: GROUP, answeredByLeader: false,
+      request: {}, candidates: () => core.pool.endpoints, deadlineMs, ...(signal === undefined ? {} : { signal }),
+      send: (stub, r, o) => stub.callCluster('ShardMap', r, { ...o, deadlineMs: Math.min(o.deadlineMs, SHARD_MAP_ATTEMPT_MS_MAX) }),
+      ...(endpoint === undefined ? {} : { attemptsMax: 1 }),
+    });
+    return decodeShardMap(response);
+  } catch (error) {
+    if (error instanceof KvClientError && error.grpcCode === GRPC_STATUS.UNIMPLEMENTED) return UNSHARDED_MAP;
+    throw error;
+  }
+}
+
+/**
+ * The shard map with each group's leader as the nodes hosting it know it: asks one endpoint, then
+ * every other node the map lists (a node reports leaders only of the groups it hosts), and keeps
+ * the newest word on each group. Nodes that do not answer are skipped.
+ */
+export async function shardMap(core: ClientCore, options: AdminOptions = {}): Promise<ShardMapInfo> {
+  const deadlineMs = core.deadlineMs(options);
+  const first = await fetchShardMap(core, deadlineMs, options.signal);
+  const others = first.nodes.map((n) => n.address).filter((address) => address !== '');
+  const answers = await Promise.allSettled(others.map((address) => fetchShardMap(core, deadlineMs, options.signal, address)));
+  return mergeShardMaps([first, ...answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))]);
 }
 
 function clusterSpec(core: ClientCore, name: string, method: ClusterMethod, request: Message, options: AdminOptions, change: boolean): CallSpec {
@@ -107,7 +161,8 @@ export async function* snapshotSave(core: ClientCore, options: AdminOptions = {}
 
 /**
  * One endpoint's health: it answers Status, knows a leader, and serves a linearizable read (which
- * needs a quorum).
+ * needs a quorum) of group 0: the unsharded group, or the meta group, which every founder hosts
+ * (a data key's group may have no replica on this endpoint).
  *
  * @example
  * ```ts
@@ -132,7 +187,8 @@ export async function health(core: ClientCore, endpoint: string, options: AdminO
     if (s.leaderId === 0) return { endpoint, healthy: false, latencyMs: took(), error: 'the node knows no leader' };
     await core.runner.run({
       name: 'health read', kind: 'read', route: { endpoint }, group: GROUP, answeredByLeader: false, attemptsMax: 1,
-      request: { key: HEALTH_KEY, consistency: 'READ_CONSISTENCY_LINEARIZABLE' }, send: (stub, r, o) => stub.call('Get', r, o),
+      request: { start: HEALTH_KEY, prefix: true, limit: '1', keysOnly: true, singleGroup: true, groupId: String(GROUP), consistency: 'READ_CONSISTENCY_LINEARIZABLE' },
+      send: (stub, r, o) => stub.call('Range', r, o),
       deadlineMs: core.deadlineMs(options), ...signalOf(options),
     });
     return { endpoint, healthy: true, latencyMs: took() };

@@ -114,3 +114,90 @@ export function decodeSnapshotChunk(message: Message, first: boolean): SnapshotC
   if (!first) return { data: bytes };
   return { data: bytes, meta: { index: u64(message, 'index'), term: u64(message, 'term'), totalBytes: u64(message, 'totalBytes') } };
 }
+
+/**
+ * Keys whose ring position is in [start, end) belong to `group`. A key's ring position is the top
+ * 48 bits of xxHash64 of the key, or of its {hash tag} (docs/sharding.md).
+ *
+ * @example
+ * ```ts
+ * const share = (r: ShardRange) => (r.end - r.start) / 2 ** 48;
+ * ```
+ */
+export interface ShardRange {
+  readonly start: number;
+  readonly end: number;
+  readonly group: number;
+}
+
+/**
+ * One data group of the shard map.
+ *
+ * @example
+ * ```ts
+ * for (const g of (await client.shardMap()).groups) console.log(g.group, g.replicas.join(','), g.leaderId);
+ * ```
+ */
+export interface ShardGroup {
+  readonly group: number;
+  /** replicas[0] is the preferred leader. */
+  readonly replicas: readonly number[];
+  /** 0 when unknown. */
+  readonly leaderId: number;
+  readonly term: number;
+}
+
+/**
+ * The cluster's shard map: ring ranges, groups, and every node's address. Epoch 0 is an unsharded
+ * cluster: no ranges, one group 0 holding every key.
+ *
+ * @example
+ * ```ts
+ * const map = await client.shardMap();
+ * console.log(`epoch ${map.epoch}: ${map.groups.length} groups on ${map.nodes.length} nodes`);
+ * ```
+ */
+export interface ShardMapInfo {
+  readonly epoch: number;
+  readonly ranges: readonly ShardRange[];
+  readonly groups: readonly ShardGroup[];
+  readonly nodes: readonly Member[];
+}
+
+/** What an old server without the ShardMap call is: unsharded. */
+export const UNSHARDED_MAP: ShardMapInfo = { epoch: 0, ranges: [], groups: [], nodes: [] };
+
+export function decodeShardMap(response: Message): ShardMapInfo {
+  return {
+    epoch: u64(response, 'epoch'),
+    ranges: listField(response, 'ranges').map((r) => ({ start: u64(r, 'start'), end: u64(r, 'end'), group: u64(r, 'groupId') })),
+    groups: listField(response, 'groups').map((g) => ({
+      group: u64(g, 'groupId'), replicas: listField(g, 'replicas').map((n) => u64({ n }, 'n')), leaderId: u64(g, 'leaderId'), term: u64(g, 'term'),
+    })),
+    nodes: listField(response, 'nodes').map(decodeMember),
+  };
+}
+
+/**
+ * Several nodes' answers as one map: ranges and nodes of the newest epoch; for each group, the
+ * word of the node at the highest term (a node knows the leaders of the groups it hosts only).
+ *
+ * @example
+ * ```ts
+ * mergeShardMaps([fromNode1, fromNode2]).groups.every((g) => g.leaderId > 0);
+ * ```
+ */
+export function mergeShardMaps(maps: readonly ShardMapInfo[]): ShardMapInfo {
+  const newest = maps.reduce<ShardMapInfo>((best, m) => (m.epoch > best.epoch ? m : best), maps[0] ?? UNSHARDED_MAP);
+  // The highest term wins (an older term's leader is gone); at one term, the answer naming a leader.
+  const better = (a: ShardGroup, b: ShardGroup): ShardGroup => {
+    if (a.term !== b.term) return b.term > a.term ? b : a;
+    return a.leaderId === 0 && b.leaderId > 0 ? b : a;
+  };
+  const groups = newest.groups.map((group) => {
+    const seen = maps.filter((m) => m.epoch === newest.epoch).flatMap((m) => m.groups.filter((g) => g.group === group.group));
+    const best = seen.reduce(better, group);
+    return { ...group, leaderId: best.leaderId, term: best.term };
+  });
+  return { ...newest, groups };
+}

@@ -1,7 +1,8 @@
 /**
- * The raftkv SDK: `createClient({ endpoints })` returns a KvClient that finds the leader, follows
- * NOT_LEADER hints, retries only where it is safe (retry-policy.ts), and makes writes exactly-once
- * with sessions (session-pool.ts). Exported as `raftkv/client`.
+ * The raftkv SDK: `createClient({ endpoints })` returns a KvClient that routes each call by the
+ * cluster's shard map to the leader of its key's group (data-calls.ts), follows NOT_LEADER hints,
+ * retries only where it is safe (retry-policy.ts), and makes writes exactly-once with sessions
+ * (session-pool.ts). Exported as `raftkv/client`.
  *
  * @example
  * ```ts
@@ -12,18 +13,22 @@
  * client.close();
  * ```
  */
-import { CallRunner, type CallSpec } from './call-runner.js';
+import { loadKeyHasher } from '../shard/hasher.js';
+import { CallRunner } from './call-runner.js';
 import * as cluster from './cluster-calls.js';
-import type { EndpointStatus, MemberList, SnapshotChunk } from './cluster-types.js';
+import type { EndpointStatus, MemberList, ShardMapInfo, SnapshotChunk } from './cluster-types.js';
+import { DataCalls, seedLeaders, type DataCall } from './data-calls.js';
 import { EndpointPool } from './endpoint-pool.js';
 import { GRPC_STATUS, KvClientError } from './errors.js';
-import type { KvMethod, Message } from './kv-stub.js';
+import { singleGroupOf } from './group-split.js';
 import { LeaderCache, type LeaderEntry } from './leader-cache.js';
-import { checkedEndpoints, checkedPositive, checkedSessionPrefix, type ClientOptions, type Consistency, type ReadOptions, type WriteOptions } from './options.js';
-import { describeKey, type BatchItem, type DeleteResult, type PutOptions, type PutResult, type WriteResult } from './write-results.js';
+import { checkedEndpoints, checkedPositive, checkedSessionPrefix, type ClientOptions, type ReadOptions, type WriteOptions } from './options.js';
+import { describeKey, type BatchItem, type BatchResult, type DeleteResult, type PutOptions, type PutResult, type WriteResult } from './write-results.js';
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, RangeIterable, type RangeOptions } from './range.js';
 import { checkedRetryOptions } from './retry-policy.js';
-import { SessionPool } from './session-pool.js';
+import type { RoutingTable } from './routing-table.js';
+import { GroupSessionPools } from './session-pool.js';
+import { ShardMapCache } from './shard-map-cache.js';
 import { compare, decodeTxnResponse, op, TxnBuilder, type TxnResult } from './txn.js';
 import { decodeHeader, encodeSelector, optionalKeyValue, toBytes, boolField, type Bytes, type KeyValue, type RangeSelector } from './wire.js';
 
@@ -46,7 +51,8 @@ const CONSISTENCY = { linearizable: 'READ_CONSISTENCY_LINEARIZABLE', serializabl
  */
 export class KvClient {
   private readonly core: cluster.ClientCore;
-  private readonly sessions: SessionPool | undefined;
+  private readonly shards: ShardMapCache;
+  private readonly calls: DataCalls;
 
   constructor(options: ClientOptions) {
     const endpoints = checkedEndpoints(options.endpoints);
@@ -55,12 +61,19 @@ export class KvClient {
     const leaders = new LeaderCache();
     const runner = new CallRunner({
       pool, leaders, retry: checkedRetryOptions(options.retry), random: options.random ?? Math.random,
+      onWrongShard: (deadlineMs) => this.shards.refresh(deadlineMs),
       ...(options.onAttemptFailed === undefined ? {} : { onAttemptFailed: options.onAttemptFailed }),
     });
-    this.core = { runner, pool, leaders, deadlineMs: (o) => o.deadlineMs ?? deadlineMsDefault };
-    this.sessions = options.sessionId === false ? undefined : new SessionPool({
+    const core: cluster.ClientCore = { runner, pool, leaders, deadlineMs: (o) => o.deadlineMs ?? deadlineMsDefault };
+    this.core = core;
+    this.shards = new ShardMapCache({
+      fetch: (deadlineMs) => cluster.fetchShardMap(core, deadlineMs),
+      loadHasher: loadKeyHasher, now: () => performance.now(), onFetched: (info) => seedLeaders(leaders, info),
+    });
+    const sessions = options.sessionId === false ? undefined : new GroupSessionPools({
       prefix: checkedSessionPrefix(options.sessionId), sessionsMax: checkedPositive(options.sessionsMax ?? SESSIONS_MAX_DEFAULT, 'sessionsMax'), waitersMax: SESSION_WAITERS_MAX,
     });
+    this.calls = new DataCalls(core, this.shards, sessions);
   }
 
   /** The configured endpoints, e.g. `['127.0.0.1:7001']`. */
@@ -69,7 +82,8 @@ export class KvClient {
   }
 
   /**
-   * What the client believes about the leader of `group` (0 until multi-raft).
+   * What the client believes about the leader of `group` (default 0: the only group of an
+   * unsharded cluster; see `groupOf` for a key's group on a sharded one).
    *
    * @example
    * ```ts
@@ -78,6 +92,19 @@ export class KvClient {
    */
   leader(group = GROUP): LeaderEntry | undefined {
     return this.core.leaders.entry(group);
+  }
+
+  /**
+   * The group `key` belongs to under the cluster's shard map (fetched on first use); 0 on an
+   * unsharded cluster. Keys with a common {hash tag} share a group.
+   *
+   * @example
+   * ```ts
+   * (await client.groupOf('user:{42}:name')) === (await client.groupOf('user:{42}:email')); // true
+   * ```
+   */
+  async groupOf(key: Bytes, options: ReadOptions = {}): Promise<number> {
+    return (await this.routing(options)).groupOf(toBytes(key));
   }
 
   /**
@@ -91,7 +118,8 @@ export class KvClient {
    */
   async get(key: Bytes, options: ReadOptions = {}): Promise<KeyValue | null> {
     const k = toBytes(key);
-    const response = await this.read('Get', `get of key ${describeKey(k)}`, { key: k, consistency: CONSISTENCY[options.consistency ?? 'linearizable'] }, options);
+    const request = { key: k, consistency: CONSISTENCY[options.consistency ?? 'linearizable'] };
+    const response = await this.calls.read({ method: 'Get', name: `get of key ${describeKey(k)}`, request, group: (t) => t.groupOf(k) }, options);
     return boolField(response, 'found') ? optionalKeyValue(response, 'kv') : null;
   }
 
@@ -105,7 +133,8 @@ export class KvClient {
    */
   async put(key: Bytes, value: Bytes, options: PutOptions = {}): Promise<PutResult> {
     const k = toBytes(key);
-    const response = await this.write('Put', `put of key ${describeKey(k)}`, { key: k, value: toBytes(value), prevKv: options.prevKv ?? false }, options);
+    const request = { key: k, value: toBytes(value), prevKv: options.prevKv ?? false };
+    const response = await this.calls.write({ method: 'Put', name: `put of key ${describeKey(k)}`, request, group: (t) => t.groupOf(k) }, options);
     return { header: decodeHeader(response), prevKv: optionalKeyValue(response, 'prevKv') };
   }
 
@@ -119,12 +148,14 @@ export class KvClient {
    */
   async delete(key: Bytes, options: PutOptions = {}): Promise<DeleteResult> {
     const k = toBytes(key);
-    const response = await this.write('Delete', `delete of key ${describeKey(k)}`, { key: k, prevKv: options.prevKv ?? false }, options);
+    const request = { key: k, prevKv: options.prevKv ?? false };
+    const response = await this.calls.write({ method: 'Delete', name: `delete of key ${describeKey(k)}`, request, group: (t) => t.groupOf(k) }, options);
     return { header: decodeHeader(response), deleted: boolField(response, 'deleted'), prevKv: optionalKeyValue(response, 'prevKv') };
   }
 
   /**
-   * Keys of a range in byte order, fetched page by page as you iterate.
+   * Keys of a range in byte order, fetched page by page as you iterate. On a sharded cluster each
+   * page is read from every group (its leader, or any replica for `serializable`) and merged.
    *
    * @example
    * ```ts
@@ -137,11 +168,13 @@ export class KvClient {
       throw new KvClientError('INVALID_ARGUMENT', `Cannot read the range: pageSize must be 1..${PAGE_SIZE_MAX}, got ${pageSize}`, { details: { field: 'pageSize' } });
     }
     const base = { ...encodeSelector(selector), keysOnly: options.keysOnly ?? false, consistency: CONSISTENCY[options.consistency ?? 'linearizable'] };
-    return new RangeIterable((request) => this.read('Range', 'range read', request, options), base, options.limit ?? 0, pageSize);
+    return new RangeIterable((request) => this.calls.rangePage(request, options), base, options.limit ?? 0, pageSize);
   }
 
   /**
-   * Starts a transaction: `.if(...).then(...).else(...).commit()`.
+   * Starts a transaction: `.if(...).then(...).else(...).commit()`. A transaction runs in one group:
+   * on a sharded cluster all its keys must share a group (give them a common {hash tag}, like
+   * `user:{42}:name`), or `commit()` throws INVALID_ARGUMENT naming the groups, sending nothing.
    *
    * @example
    * ```ts
@@ -149,7 +182,10 @@ export class KvClient {
    * ```
    */
   txn(): TxnBuilder {
-    return new TxnBuilder(async (request, options) => decodeTxnResponse(await this.write('Txn', 'transaction', request, options)));
+    return new TxnBuilder(async (request, options, keys) => {
+      const call: DataCall = { method: 'Txn', name: 'transaction', request, group: (t) => singleGroupOf(keys, (k) => t.groupOf(k), 'the transaction') };
+      return decodeTxnResponse(await this.calls.write(call, options));
+    });
   }
 
   /**
@@ -172,34 +208,58 @@ export class KvClient {
     const expected = expectedValue === null ? 'expected no key' : 'expected value did not match';
     const found = version === 0 ? 'the key does not exist' : `found version ${version}`;
     throw new KvClientError('CAS_MISMATCH', `Cannot apply compare-and-swap on key ${describeKey(k)}: ${expected}, ${found}`, {
-      details: { currentVersion: version, group: GROUP }, grpcCode: GRPC_STATUS.FAILED_PRECONDITION,
+      details: { currentVersion: version, group: result.header.groupId }, grpcCode: GRPC_STATUS.FAILED_PRECONDITION,
     });
   }
 
   /**
-   * Writes every item atomically (1..1000 items).
+   * Writes the items (1..1000 per group). Atomic only within one group: on a sharded cluster the
+   * batch is split by group and the parts are written concurrently, each atomically, so a batch
+   * across groups is NOT atomic: a reader may see some parts before others, and if a part fails
+   * (this throws that part's error once every part has finished) the other parts may have applied.
+   * Retrying the whole batch is then safe unless others write the same keys. Keys with a common
+   * {hash tag} share a group, so such a batch is one atomic write.
    *
    * @example
    * ```ts
    * await client.batch([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+   * await client.batch([{ key: 'cart:{7}:a', value: '1' }, { key: 'cart:{7}:b', value: '2' }]); // atomic: one group
    * ```
    */
-  async batch(items: readonly BatchItem[], options: WriteOptions = {}): Promise<WriteResult> {
-    const request = { items: items.map((item) => ({ key: toBytes(item.key), value: toBytes(item.value) })) };
-    return { header: decodeHeader(await this.write('BatchPut', `batch of ${items.length} puts`, request, options)) };
+  async batch(items: readonly BatchItem[], options: WriteOptions = {}): Promise<BatchResult> {
+    const headers = (await this.calls.batch(items, options)).map((part) => decodeHeader(part.response));
+    const [header] = headers;
+    if (header === undefined) throw new KvClientError('INTERNAL', `Cannot finish the batch of ${items.length} puts: no part was written`);
+    return { header, headers };
   }
 
   /**
-   * One node's status (`endpoint`), or the leader's if known, else any node's.
+   * One node's status (`endpoint`), or the leader's if known, else any node's, in group
+   * `options.group` (default 0: the unsharded group, or the meta group of a sharded cluster).
+   * A node without a replica of the group answers WRONG_SHARD.
    *
    * @example
    * ```ts
-   * const s = await client.status('127.0.0.1:7001');
+   * const s = await client.status('127.0.0.1:7001', { group: 3 });
    * console.log(s.role, s.term, s.appliedIndex);
    * ```
    */
-  status(endpoint?: string, options: WriteOptions = {}): Promise<EndpointStatus> {
+  status(endpoint?: string, options: cluster.GroupOptions = {}): Promise<EndpointStatus> {
     return cluster.status(this.core, endpoint, options);
+  }
+
+  /**
+   * The cluster's shard map, freshly asked of every node it lists, with each group's leader and
+   * term as the nodes hosting it report them. Epoch 0: an unsharded cluster.
+   *
+   * @example
+   * ```ts
+   * const map = await client.shardMap();
+   * for (const g of map.groups) console.log(g.group, g.replicas, g.leaderId);
+   * ```
+   */
+  shardMap(options: WriteOptions = {}): Promise<ShardMapInfo> {
+    return cluster.shardMap(this.core, options);
   }
 
   /**
@@ -299,32 +359,8 @@ export class KvClient {
     this.core.pool.close();
   }
 
-  private async read(method: KvMethod, name: string, request: Message, options: ReadOptions): Promise<Message> {
-    const consistency: Consistency = options.consistency ?? 'linearizable';
-    const { response } = await this.core.runner.run({
-      name, kind: 'read', route: consistency === 'serializable' ? 'any' : 'leader', group: GROUP,
-      answeredByLeader: consistency === 'lease', request, send: (stub, r, o) => stub.call(method, r, o),
-      deadlineMs: this.core.deadlineMs(options), ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    return response;
-  }
-
-  private async write(method: KvMethod, name: string, request: Message, options: WriteOptions): Promise<Message> {
-    const deadlineAt = Date.now() + this.core.deadlineMs(options);
-    const lease = this.sessions === undefined ? undefined : await this.sessions.acquire(deadlineAt, options.signal);
-    const spec: CallSpec = {
-      name, kind: 'write', route: 'leader', group: GROUP, answeredByLeader: true, request,
-      send: (stub, r, o) => stub.call(method, r, o), deadlineMs: Math.max(0, deadlineAt - Date.now()),
-      ...(options.signal === undefined ? {} : { signal: options.signal }), ...(lease === undefined ? {} : { session: lease }),
-    };
-    try {
-      const { response } = await this.core.runner.run(spec);
-      lease?.release('confirmed');
-      return response;
-    } catch (error) {
-      lease?.release('failed');
-      throw error;
-    }
+  private routing(options: ReadOptions): Promise<RoutingTable> {
+    return this.calls.routing(Date.now() + this.core.deadlineMs(options));
   }
 }
 
@@ -350,8 +386,8 @@ export type { RangeOptions, RangePage } from './range.js';
 export { RangeIterable } from './range.js';
 export type { RetryOptions } from './retry-policy.js';
 export { describeKey } from './write-results.js';
-export type { BatchItem, DeleteResult, PutOptions, PutResult, WriteResult } from './write-results.js';
+export type { BatchItem, BatchResult, DeleteResult, PutOptions, PutResult, WriteResult } from './write-results.js';
 export type { Bytes, KeyValue, RangeSelector, ResponseHeader } from './wire.js';
-export type { EndpointStatus, Member, MemberList, Role, SnapshotChunk } from './cluster-types.js';
-export type { EndpointHealth } from './cluster-calls.js';
+export type { EndpointStatus, Member, MemberList, Role, ShardGroup, ShardMapInfo, ShardRange, SnapshotChunk } from './cluster-types.js';
+export type { EndpointHealth, GroupOptions } from './cluster-calls.js';
 export type { LeaderEntry } from './leader-cache.js';

@@ -1,6 +1,7 @@
 /**
- * Which node leads each Raft group, as far as this client knows. Keyed by group so the shard map
- * of multi-raft (TODO(#6)) only has to pick the group of a key; today every key is in group 0.
+ * Which node leads each Raft group, as far as this client knows. Keyed by group: on a sharded
+ * cluster the shard map gives a key's group (routing-table.ts) and seeds each group's leader;
+ * on an unsharded one every key is in group 0.
  *
  * Rules, in order (a hint is what a NOT_LEADER refusal or a leader's reply told us):
  * 1. A hint with a lower term than the cached one is stale and ignored: a node that lags behind

@@ -1,7 +1,9 @@
 /**
- * Range reads as an async iterator: one Range call per page, each with its own deadline and
- * retries, continuing from the previous page's token. Pages are not one snapshot (kv.proto).
+ * Range reads as an async iterator: one page at a time (one Range call, or on a sharded cluster
+ * one per group, merged), each with its own deadline and retries, continuing from the previous
+ * page's token (its last key). Pages are not one snapshot (kv.proto).
  */
+import { mergePages } from '../shard/range-merge.js';
 import type { Message } from './kv-stub.js';
 import type { ReadOptions } from './options.js';
 import { boolField, bytesField, decodeHeader, decodeKeyValue, listField, u64, type KeyValue, type ResponseHeader } from './wire.js';
@@ -45,6 +47,19 @@ export interface RangePage {
   readonly header: ResponseHeader;
 }
 
+/** A page as fetched: the page and where the next one starts (empty: nowhere). */
+export interface FetchedPage extends RangePage {
+  readonly nextPageToken: Uint8Array;
+}
+
+/** Decodes one RangeResponse. */
+export function decodeRangeResponse(response: Message): FetchedPage {
+  return {
+    kvs: listField(response, 'kvs').map(decodeKeyValue), more: boolField(response, 'more'), count: u64(response, 'count'),
+    header: decodeHeader(response), nextPageToken: bytesField(response, 'nextPageToken'),
+  };
+}
+
 /**
  * The keys of a range, fetched page by page as the caller iterates.
  *
@@ -55,7 +70,8 @@ export interface RangePage {
  */
 export class RangeIterable implements AsyncIterable<KeyValue> {
   constructor(
-    private readonly fetchPage: (request: Message) => Promise<Message>,
+    /** One page for a RangeRequest: one Range call, or one per group merged (sharded-range.ts). */
+    private readonly fetchPage: (request: Message) => Promise<FetchedPage>,
     /** The RangeRequest fields other than limit and page token. */
     private readonly base: Message,
     private readonly limit: number,
@@ -67,14 +83,12 @@ export class RangeIterable implements AsyncIterable<KeyValue> {
     let remaining = this.limit > 0 ? this.limit : Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       const pageLimit = Math.min(this.pageSize, remaining);
-      const response = await this.fetchPage({ ...this.base, limit: String(pageLimit), pageToken });
-      const kvs = listField(response, 'kvs').map(decodeKeyValue);
-      const page: RangePage = { kvs, more: boolField(response, 'more'), count: u64(response, 'count'), header: decodeHeader(response) };
+      const { nextPageToken, ...page } = await this.fetchPage({ ...this.base, limit: String(pageLimit), pageToken });
       yield page;
-      remaining -= kvs.length;
-      pageToken = bytesField(response, 'nextPageToken');
+      remaining -= page.kvs.length;
+      pageToken = nextPageToken;
       // An empty page or token cannot make progress: stop rather than loop.
-      if (!page.more || kvs.length === 0 || pageToken.byteLength === 0) return;
+      if (!page.more || page.kvs.length === 0 || pageToken.byteLength === 0) return;
     }
   }
 
@@ -88,4 +102,21 @@ export class RangeIterable implements AsyncIterable<KeyValue> {
     for await (const kv of this) out.push(kv);
     return out;
   }
+}
+
+/**
+ * One page of a range on a sharded cluster from each group's page (each asked for the same
+ * `limit` after the same token), merged in key order with the server's own merge
+ * (src/shard/range-merge.ts); the next token is the merged page's last key. Revisions of different
+ * groups are not comparable, so the header names no group, node or revision (as the server's own
+ * merged Range does).
+ */
+export function mergeGroupPages(pages: readonly FetchedPage[], limit: number): FetchedPage {
+  const merged = mergePages(pages, limit);
+  const last = merged.kvs[merged.kvs.length - 1];
+  return {
+    kvs: merged.kvs, more: merged.more, count: merged.count,
+    header: { groupId: 0, revision: 0, raftTerm: 0, nodeId: 0, serializable: pages.some((p) => p.header.serializable) },
+    nextPageToken: merged.more && last !== undefined ? last.key : new Uint8Array(0),
+  };
 }

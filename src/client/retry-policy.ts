@@ -17,6 +17,7 @@
  * | anything else                              | fail     | fail            | fail              |
  *
  * `*`: the attempt may have applied, so if the call finally fails it is an OutcomeUnknownError.
+ * Before the backoff after WRONG_SHARD, the runner refreshes the shard map (call-runner.ts).
  * The server refuses before proposing for NOT_LEADER, NO_LEADER and OVERLOADED (and a proposal
  * overwritten in a leader change also answers NOT_LEADER), which is why those are safe for writes
  * without a session. Backoff retries stop at the attempt bound or the call's deadline.

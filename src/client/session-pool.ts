@@ -141,3 +141,37 @@ export class SessionPool {
     });
   }
 }
+
+/**
+ * One SessionPool per Raft group: the server keeps sessions per group (each group's state machine
+ * has its own session table), so a session whose seq moved on in one group would be unknown, and
+ * refused, in another. Group 0 uses the bare prefix (the unsharded cluster's ids are unchanged).
+ *
+ * @example
+ * ```ts
+ * const pools = new GroupSessionPools({ prefix: 'a1b2c3', sessionsMax: 16, waitersMax: 10_000 });
+ * const lease = await pools.forGroup(7).acquire(Date.now() + 5_000);
+ * ```
+ */
+export class GroupSessionPools {
+  private readonly pools = new Map<number, SessionPool>();
+
+  constructor(private readonly options: SessionPoolOptions) {}
+
+  forGroup(group: number): SessionPool {
+    let pool = this.pools.get(group);
+    if (pool === undefined) {
+      const prefix = group === 0 ? this.options.prefix : `${this.options.prefix}-g${group}`;
+      pool = new SessionPool({ ...this.options, prefix });
+      this.pools.set(group, pool);
+    }
+    return pool;
+  }
+
+  /** Sessions made so far, over all groups. */
+  get sessionsCreated(): number {
+    let total = 0;
+    for (const pool of this.pools.values()) total += pool.sessionsCreated;
+    return total;
+  }
+}

@@ -189,7 +189,8 @@ export class TxnBuilder {
   private readonly success: TxnOp[] = [];
   private readonly failure: TxnOp[] = [];
 
-  constructor(private readonly send: (request: Message, options: WriteOptions) => Promise<TxnResult>) {}
+  /** `send` gets the TxnRequest, the call's options, and every key the txn names (for routing). */
+  constructor(private readonly send: (request: Message, options: WriteOptions, keys: readonly Uint8Array[]) => Promise<TxnResult>) {}
 
   if(...compares: Compare[]): this {
     this.compares.push(...compares);
@@ -219,7 +220,13 @@ export class TxnBuilder {
     return encodeTxn(this.compares, this.success, this.failure);
   }
 
+  /** The keys of every compare and every put, delete and get (not of ranges). */
+  keys(): Uint8Array[] {
+    const ops = [...this.success, ...this.failure];
+    return [...this.compares.map((c) => c.key), ...ops.flatMap((o) => (o.type === 'range' ? [] : [o.key]))];
+  }
+
   commit(options: WriteOptions = {}): Promise<TxnResult> {
-    return this.send(this.encode(), options);
+    return this.send(this.encode(), options, this.keys());
   }
 }

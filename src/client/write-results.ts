@@ -81,3 +81,17 @@ export function describeKey(key: Uint8Array): string {
   const text = utf8(key);
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }
+
+/**
+ * What a batch answered. On a sharded cluster a batch is split by group, one atomic part per
+ * group: `headers` has one header per part (ascending group), and `header` is the first of them.
+ *
+ * @example
+ * ```ts
+ * const { headers } = await client.batch(items);
+ * console.log(`written in ${headers.length} group(s)`);
+ * ```
+ */
+export interface BatchResult extends WriteResult {
+  readonly headers: readonly ResponseHeader[];
+}

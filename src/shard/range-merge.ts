@@ -4,10 +4,17 @@
  * key and merges the pages by key. Correct because every group returns its keys in order and
  * `limit` of them: the first `limit` keys of the union are among those pages.
  */
-import type { KeyValue, RangeResult } from '../storage/kv-types.js';
+import type { KeyValue } from '../storage/kv-types.js';
 
-export interface MergedPage {
-  readonly kvs: readonly KeyValue[];
+/** What mergePages needs of one group's page: a RangeResult, or a client's decoded page. */
+export interface GroupPage<K extends { readonly key: Uint8Array } = KeyValue> {
+  readonly kvs: readonly K[];
+  readonly more: boolean;
+  readonly count: number;
+}
+
+export interface MergedPage<K extends { readonly key: Uint8Array } = KeyValue> {
+  readonly kvs: readonly K[];
   readonly more: boolean;
   readonly count: number;
 }
@@ -21,8 +28,11 @@ export function compareKeys(a: Uint8Array, b: Uint8Array): number {
   return a.byteLength - b.byteLength;
 }
 
-/** Merges per-group pages (each sorted, each at most `limit` long) into the first `limit` keys. */
-export function mergePages(pages: readonly RangeResult[], limit: number): MergedPage {
+/**
+ * Merges per-group pages (each sorted, each at most `limit` long) into the first `limit` keys.
+ * Generic in the key-value type so the SDK (src/client/sharded-range.ts) merges with the same code.
+ */
+export function mergePages<K extends { readonly key: Uint8Array }>(pages: readonly GroupPage<K>[], limit: number): MergedPage<K> {
   const all = pages.flatMap((p) => p.kvs).sort((a, b) => compareKeys(a.key, b.key));
   const kvs = all.slice(0, limit);
   const more = all.length > limit || pages.some((p) => p.more);

@@ -38,7 +38,8 @@ function describeKvError(error: KvError): string {
     case 'OVERLOADED':
       return `the cluster is overloaded: ${message}; retry later or slow down`;
     case 'INVALID_ARGUMENT':
-      return `the server refused the request: ${message}`;
+      // The SDK refuses some requests itself (a txn across groups), before any call is made.
+      return error instanceof KvClientError && error.grpcCode === undefined ? `the request is invalid: ${message}` : `the server refused the request: ${message}`;
     case 'WRONG_SHARD':
       return `the request reached the wrong shard: ${message}; retry`;
     case 'CAS_MISMATCH':

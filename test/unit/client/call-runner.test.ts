@@ -32,10 +32,19 @@ interface Sent {
   readonly request: Message;
 }
 
+const wrongShard = (): KvClientError => new KvClientError('WRONG_SHARD', 'no replica here', { fromServer: true, grpcCode: 14, details: { ringEpoch: 1 } });
+
 function setup(script: (sent: Sent, n: number) => Message | Error) {
   const leaders = new LeaderCache();
   const sent: Sent[] = [];
-  const runner = new CallRunner({ pool: fakeSource(), leaders, retry: { attemptsMax: 6, backoffMsMin: 10, backoffMsMax: 100 }, random: () => 0 });
+  const refreshes: number[] = [];
+  const runner = new CallRunner({
+    pool: fakeSource(), leaders, retry: { attemptsMax: 6, backoffMsMin: 10, backoffMsMax: 100 }, random: () => 0,
+    onWrongShard: (ms) => {
+      refreshes.push(ms);
+      return Promise.resolve();
+    },
+  });
   const spec = (overrides: Partial<CallSpec> = {}): CallSpec => ({
     name: 'put of key "k"', kind: 'write', route: 'leader', group: 0, answeredByLeader: true, request: { key: 'k' }, deadlineMs: 1_000,
     send: (stub, request) => {
@@ -46,7 +55,7 @@ function setup(script: (sent: Sent, n: number) => Message | Error) {
     },
     ...overrides,
   });
-  return { leaders, sent, runner, spec };
+  return { leaders, sent, runner, spec, refreshes };
 }
 
 describe('CallRunner', () => {
@@ -208,5 +217,33 @@ describe('CallRunner', () => {
       send: () => (++n === 1 ? Promise.reject(notLeader(2, 'b:1', 2)) : Promise.resolve(ok(2, 2))),
     });
     expect(seen).toEqual(['a:1 redirect']);
+  });
+
+  it('run() with candidates and no cached leader tries them in order, not the configured endpoints', async () => {
+    const { sent, runner, spec } = setup((_s, n) => (n === 1 ? noLeader() : ok(9, 2)));
+    const done = runner.run(spec({ group: 5, candidates: () => ['x:1', 'y:1'] }));
+    await vi.advanceTimersByTimeAsync(10);
+    await done;
+    expect(sent.map((s) => s.address)).toEqual(['x:1', 'y:1']);
+  });
+
+  it('run() on WRONG_SHARD refreshes the shard map, forgets a leader there, and avoids that node in this call', async () => {
+    const { leaders, sent, runner, spec, refreshes } = setup((s) => (s.address === 'x:1' ? wrongShard() : ok(2, 3)));
+    leaders.observe(5, { term: 3, leaderId: 1, address: 'x:1' });
+    const done = runner.run(spec({ group: 5, candidates: () => ['x:1', 'y:1'] }));
+    await vi.advanceTimersByTimeAsync(10);
+    await done;
+    expect(sent.map((s) => s.address)).toEqual(['x:1', 'y:1']);
+    expect(refreshes).toEqual([1_000]);
+    expect(leaders.entry(5)).toMatchObject({ term: 3, leaderId: 2, address: 'y:1' });
+  });
+
+  it('run() gives up as unreachable once every candidate refused twice, however many endpoints are configured', async () => {
+    const { sent, runner, spec } = setup(() => refused());
+    const done = runner.run(spec({ group: 5, candidates: () => ['x:1', 'y:1'] }));
+    const assertion = expect(done).rejects.toSatisfy((e: unknown) => e instanceof UnreachableError && e.endpoints.join() === 'x:1,y:1');
+    await vi.advanceTimersByTimeAsync(1_000);
+    await assertion;
+    expect(sent.map((s) => s.address)).toEqual(['x:1', 'y:1', 'x:1', 'y:1']);
   });
 });

@@ -36,6 +36,12 @@ describe('describeError()', () => {
     expect(describeError(new KvError(code, 'Something happened')).message).toMatch(pattern);
   });
 
+  it('an INVALID_ARGUMENT the SDK raised itself is not blamed on the server', () => {
+    const own = new KvClientError('INVALID_ARGUMENT', 'Cannot run the transaction across groups: its keys belong to group 1 (e.g. key "a"), group 2 (e.g. key "b")');
+    expect(describeError(own)).toEqual({ message: 'kvctl: the request is invalid: cannot run the transaction across groups: its keys belong to group 1 (e.g. key "a"), group 2 (e.g. key "b")', exitCode: 1 });
+    expect(describeError(new KvClientError('INVALID_ARGUMENT', 'Bad key', { grpcCode: 3, fromServer: true })).message).toBe('kvctl: the server refused the request: bad key');
+  });
+
   it('a compare failure is exit code 4', () => {
     expect(describeError(new KvError('CAS_MISMATCH', 'x')).exitCode).toBe(4);
   });

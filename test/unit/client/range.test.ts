@@ -1,24 +1,24 @@
 // Goal: RangeIterable pages with page tokens, respects limit and pageSize, and stops on the last page.
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/client/kv-stub.js';
-import { RangeIterable } from '../../../src/client/range.js';
+import { decodeRangeResponse, RangeIterable, type FetchedPage } from '../../../src/client/range.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 const keys = Array.from({ length: 25 }, (_, i) => `k${String(i).padStart(2, '0')}`);
 
 /** A fake server: keys in order after the page token, `limit` per page. */
 function fakeFetch(requests: Message[]) {
-  return (request: Message): Promise<Message> => {
+  return (request: Message): Promise<FetchedPage> => {
     requests.push(request);
     const after = Buffer.from(request['pageToken'] as Uint8Array).toString();
     const limit = Number(request['limit']);
     const rest = keys.filter((k) => k > after);
     const page = rest.slice(0, limit);
     const more = rest.length > page.length;
-    return Promise.resolve({
+    return Promise.resolve(decodeRangeResponse({
       kvs: page.map((k) => ({ key: b(k), value: b(`v${k}`), version: '1', createRevision: '1', modRevision: '1' })),
       more, count: String(keys.length), nextPageToken: more ? b(page[page.length - 1] ?? '') : Buffer.alloc(0),
-    });
+    }));
   };
 }
 
@@ -51,7 +51,7 @@ describe('RangeIterable', () => {
   });
 
   it('stops when a page says more but carries no token', async () => {
-    const fetch = (): Promise<Message> => Promise.resolve({ kvs: [{ key: b('a') }], more: true, count: '9', nextPageToken: Buffer.alloc(0) });
+    const fetch = (): Promise<FetchedPage> => Promise.resolve(decodeRangeResponse({ kvs: [{ key: b('a') }], more: true, count: '9', nextPageToken: Buffer.alloc(0) }));
     expect(await new RangeIterable(fetch, {}, 0, 10).toArray()).toHaveLength(1);
   });
 });

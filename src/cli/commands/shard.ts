@@ -1,0 +1,81 @@
+/**
+ * `kvctl shard list`: the shard map, one row per data group: its ring range (hex, inclusive) and
+ * share of the ring, its replicas (preferred leader first), and its leader and term as the nodes
+ * hosting it report them. An unsharded cluster shows its one group 0 over the whole ring.
+ */
+import type { ShardMapInfo } from '../../client/kv-client.js';
+import { RING_SIZE } from '../../shard/hash-ring.js';
+import { expectArgs, UsageError } from './args.js';
+import { EXIT, type Command, type CommandContext } from './context.js';
+
+/** Hex digits of a ring position (48 bits). */
+const RING_HEX_DIGITS = 12;
+
+export function ringHex(position: number): string {
+  return position.toString(16).padStart(RING_HEX_DIGITS, '0');
+}
+
+export interface ShardRow {
+  readonly group: number;
+  /** [start, end) ring positions. */
+  readonly ranges: readonly { readonly start: number; readonly end: number }[];
+  /** Fraction of the ring, 0..1. */
+  readonly share: number;
+  readonly replicas: readonly number[];
+  /** 0 when no answering node knows one. */
+  readonly leaderId: number;
+  readonly term: number;
+}
+
+/** One row per group, ascending; an unsharded map's group 0 owns the whole ring. */
+export function shardRows(map: ShardMapInfo): ShardRow[] {
+  return [...map.groups].sort((a, b) => a.group - b.group).map((g) => {
+    const ranges = map.epoch === 0 ? [{ start: 0, end: RING_SIZE }] : map.ranges.filter((r) => r.group === g.group).map((r) => ({ start: r.start, end: r.end }));
+    const share = ranges.reduce((sum, r) => sum + (r.end - r.start), 0) / RING_SIZE;
+    return { group: g.group, ranges, share, replicas: g.replicas, leaderId: g.leaderId, term: g.term };
+  });
+}
+
+export function shardTableRow(row: ShardRow): string[] {
+  const ranges = row.ranges.map((r) => `${ringHex(r.start)}-${ringHex(r.end - 1)}`).join(',');
+  return [String(row.group), ranges, `${(row.share * 100).toFixed(2)}%`, row.replicas.join(','), row.leaderId === 0 ? '-' : String(row.leaderId), String(row.term)];
+}
+
+function shardJson(row: ShardRow): Record<string, unknown> {
+  return {
+    group: row.group, ranges: row.ranges.map((r) => ({ start: r.start, end: r.end, startHex: ringHex(r.start), endHex: ringHex(r.end - 1) })),
+    sharePercent: Math.round(row.share * 10_000) / 100, replicas: row.replicas, leaderId: row.leaderId, term: row.term,
+  };
+}
+
+async function list(context: CommandContext): Promise<void> {
+  const map = await context.client().shardMap();
+  const rows = shardRows(map);
+  const note = map.epoch === 0
+    ? 'Unsharded cluster (epoch 0): every key is in group 0'
+    : `Shard map epoch ${map.epoch}: ${rows.length} groups on ${map.nodes.length} nodes`;
+  context.out.show({
+    note,
+    columns: ['GROUP', 'RANGE', 'SHARE', 'REPLICAS', 'LEADER', 'TERM'],
+    rows: rows.map(shardTableRow),
+    json: { epoch: map.epoch, groups: rows.map(shardJson), nodes: map.nodes.map((n) => ({ nodeId: n.nodeId, address: n.address })) },
+  });
+}
+
+export const shardCommand: Command = {
+  name: 'shard',
+  usage: ['shard list'],
+  brief: 'shard list',
+  summary: 'groups: ring ranges, replicas and leaders',
+  details: `list the data groups of the shard map: each group's range of the hash ring (hex, inclusive) and its share,
+its replicas (the preferred leader first), and its leader and term as the nodes hosting it report them ("-": none known).
+A key's ring position is the top 48 bits of xxHash64 of the key, or of its {hash tag} (docs/sharding.md).`,
+  flags: {},
+  async run(context) {
+    const [verb, ...rest] = context.args;
+    if (verb !== 'list') throw new UsageError(verb === undefined ? 'shard: missing list' : `shard: unknown subcommand "${verb}" (list)`, 'shard');
+    expectArgs(rest, [], 'shard list');
+    await list(context);
+    return EXIT.ok;
+  },
+};
