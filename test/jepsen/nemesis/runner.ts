@@ -1,15 +1,16 @@
 // Goal: carry out a NemesisSchedule against a live cluster and log what was actually done.
-// Method: events run in order at their times; each start resolves the role 'leader' through
-// `leaderOf()` at that moment (the leader changes all the time) and remembers the node it picked,
-// so the matching stop undoes exactly that (resume the node it paused, not the current leader). The
-// cluster itself is reached only through hooks, so this file knows nothing about the server binary
-// and is tested with fakes. A failed step is logged and the run goes on to the final heal; the
-// failures are thrown together at the end, because a fault that did not apply makes the run's
-// history mean something else and must not pass unnoticed.
+// Method: events run at their times, each lane (network, process, cluster) in order on its own.
+// Each start resolves the role 'leader' through `leaderOf()` at that moment (the leader changes
+// all the time) and remembers the node it picked, so the matching stop undoes exactly that (resume
+// the node it paused, not the current leader). The cluster itself is reached only through hooks,
+// so this file knows nothing about the server binary and is tested with fakes. A failed step is
+// logged and the run goes on to the final heal; the failures are thrown together at the end,
+// because a fault that did not apply makes the run's history mean something else and must not
+// pass unnoticed.
 import type { NodeId } from '../../../src/shared/ids.js';
 import { SeededRng, type Rng } from '../../../src/shared/rng.js';
 import { bridgeLinks, majorityRingLinks, type DirectedLink, type Peer } from '../net/links.js';
-import type { Fault, NemesisEvent, NemesisSchedule, NodeTarget } from './schedule.js';
+import { laneOfFault, type Fault, type Lane, type NemesisEvent, type NemesisSchedule, type NodeTarget } from './schedule.js';
 
 /** What NetworkNemesis (net/partition.ts) offers; an interface so fakes and the proxy mesh fit. */
 export interface NetworkFaults {
@@ -80,16 +81,36 @@ export class NemesisRunner {
     return this.entries;
   }
 
-  /** Runs every event at its time (relative to the call); throws the failures after the last. */
+  /**
+   * Runs every event at its time (relative to the call); throws the failures after the last. Each
+   * lane runs on its own, in order: a slow step (a membership change waiting for a quorum) must
+   * not hold back another lane's step, least of all the one that would restore the quorum (a
+   * resume). The final heal runs once every lane is done.
+   */
   async run(schedule: NemesisSchedule): Promise<void> {
     const startNs = this.now();
     const failures: unknown[] = [];
+    const lanes = new Map<Lane, NemesisEvent[]>();
+    const heals: NemesisEvent[] = [];
     for (const event of schedule.events) {
+      if (event.fault.kind === 'heal') {
+        heals.push(event);
+        continue;
+      }
+      const lane = laneOfFault(event.fault.kind);
+      lanes.set(lane, [...(lanes.get(lane) ?? []), event]);
+    }
+    await Promise.all([...lanes.values()].map((events) => this.runInOrder(events, startNs, failures)));
+    await this.runInOrder(heals, startNs, failures);
+    if (failures.length > 0) throw new AggregateError(failures, `Nemesis: ${failures.length} step(s) failed`);
+  }
+
+  private async runInOrder(events: readonly NemesisEvent[], startNs: bigint, failures: unknown[]): Promise<void> {
+    for (const event of events) {
       const elapsedMs = Number(this.now() - startNs) / 1e6;
       await this.sleep(event.at - elapsedMs);
       await this.apply(event).catch((error: unknown) => failures.push(error));
     }
-    if (failures.length > 0) throw new AggregateError(failures, `Nemesis: ${failures.length} step(s) failed`);
   }
 
   /** Carries out one event; logs it, with the error as note when it fails. */
