@@ -25,11 +25,15 @@ export interface NodeHostOptions {
   readonly tickMs: number;
   /** Applied entries past the last snapshot before the log is compacted. */
   readonly snapshotEntries: number;
+  /**
+   * Most ticks delivered at once after a stall. One election timeout is enough: every lease has
+   * run out by then (src/raft/replication.ts), and more would only make a resumed follower campaign
+   * again and again before it reads the messages waiting for it.
+   */
+  readonly catchUpTicksMax: number;
   readonly logger: Logger;
 }
 
-/** At most this many ticks are delivered at once after a stall (the largest allowed election timeout). */
-const CATCH_UP_TICKS_MAX = 1000;
 
 export class NodeHost {
   private readonly groups = new Map<GroupId, GroupDriver>();
@@ -80,7 +84,7 @@ export class NodeHost {
     const due = Math.floor((performance.now() - this.startedAtMs) / this.options.tickMs) - this.ticksDone;
     if (due <= 0) return;
     this.ticksDone += due;
-    for (let i = 0; i < Math.min(due, CATCH_UP_TICKS_MAX); i++) this.tick();
+    for (let i = 0; i < Math.min(due, this.options.catchUpTicksMax); i++) this.tick();
   }
 
   /** Runs the drain on the next turn, once, however many inputs arrive meanwhile. */

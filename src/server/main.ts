@@ -55,7 +55,8 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const peers = new Map(configured);
   peers.delete(self);
   const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
-  const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries, logger: log });
+  const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
+    catchUpTicksMax: config.electionTicks, logger: log });
   const sharded = config.groups > 0;
   const initialMap = sharded ? initialShardMap([...configured.keys()], config.groups, config.replicas) : null;
   const groups = new GroupSet({ config, self, storage, host, configured, initialMap, log, onPeersChanged: (p) => transport.setPeers(p) });
