@@ -12,8 +12,13 @@ export interface SnapshotTransfer {
   readonly index: LogIndex;
   /** Bytes the follower acknowledged holding durably. */
   offset: number;
-  /** Whether a reply arrived since the last chunk was sent; if not, a heartbeat resends. */
-  replied: boolean;
+  /**
+   * Leader tick at which the chunk in flight was sent, or null once it was answered. A chunk
+   * unanswered for an election timeout is resent (it or its reply was lost); resending sooner
+   * would re-read and re-send up to a chunk of file per heartbeat to a follower that is merely
+   * slow to persist it.
+   */
+  sentAtTick: number | null;
 }
 
 export class Progress {
@@ -53,7 +58,7 @@ export class Progress {
   becomeSnapshot(index: LogIndex): void {
     this.state = 'snapshot';
     this.reset();
-    this.snapshot = { index, offset: 0, replied: true };
+    this.snapshot = { index, offset: 0, sentAtTick: null };
   }
 
   private reset(): void {

@@ -111,7 +111,7 @@ function handleHeartbeatReply(node: RaftNode, pr: Progress, m: HeartbeatReply): 
 function handleSnapshotReply(node: RaftNode, pr: Progress, m: InstallSnapshotReply): void {
   const transfer = pr.snapshot;
   if (pr.state !== 'snapshot' || transfer === null || transfer.index !== m.snapshotIndex) return;
-  transfer.replied = true;
+  transfer.sentAtTick = null;
   if (m.done && m.accepted) {
     pr.maybeUpdate(m.snapshotIndex);
     pr.becomeProbe();
@@ -164,12 +164,14 @@ function sendSnapshotChunk(node: RaftNode, to: NodeId, pr: Progress): void {
     if (meta.index !== transfer.index) sendSnapshotChunk(node, to, pr);
     return;
   }
-  transfer.replied = false;
+  transfer.sentAtTick = node.leaderTicks;
   node.send({ type: 'installSnapshot', from: node.id, to, term: node.term, meta, offset: transfer.offset, data: chunk.data, done: chunk.done });
 }
 
 function resendSnapshotIfStalled(node: RaftNode, to: NodeId, pr: Progress): void {
-  if (pr.snapshot !== null && !pr.snapshot.replied) sendSnapshotChunk(node, to, pr);
+  const sentAt = pr.snapshot?.sentAtTick;
+  if (sentAt === null || sentAt === undefined) return;
+  if (node.leaderTicks - sentAt >= node.cfg.electionTicks) sendSnapshotChunk(node, to, pr);
 }
 
 function broadcastHeartbeat(node: RaftNode, readSeq: number, quiesce = false): void {
