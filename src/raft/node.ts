@@ -127,12 +127,11 @@ export class RaftNode {
   step(message: RaftMessage): void {
     assert(message.to === this.id, `Message for ${message.to} stepped into ${this.id}`);
     if (message.from === this.id) return;
+    // Before the term rules, which may drop the message: a quiet leader that silently ignored a
+    // member's vote requests (it is inside its own lease) would never speak again (seed 4501).
+    quiescence.observed(this, message);
     if (!election.handleTerm(this, message)) return;
-    if (this.role === 'leader') {
-      if (message.type !== 'heartbeatReply') quiescence.wake(this);
-    } else {
-      quiescence.followerObserved(this, message);
-    }
+    if (this.role !== 'leader') quiescence.followerObserved(this, message);
     switch (message.type) {
       case 'requestVote':
         election.handleRequestVote(this, message);

@@ -52,12 +52,14 @@ export function wake(node: RaftNode): void {
   for (const pr of node.progress.values()) pr.recentActive = true;
 }
 
-/** Follower side of step(): the leader's quiesce heartbeat puts us to sleep, anything else wakes us. */
+/** Any message wakes a quiet node, except the leader's quiesce heartbeat and the replies to it. */
+export function observed(node: RaftNode, m: RaftMessage): void {
+  const quiet = m.type === 'heartbeatReply' || (m.type === 'heartbeat' && m.quiesce);
+  if (!quiet) wake(node);
+}
+
+/** Follower side of step(), after the term rules: the leader's quiesce heartbeat puts us to sleep. */
 export function followerObserved(node: RaftNode, m: RaftMessage): void {
   const quiesceFromLeader = m.type === 'heartbeat' && m.quiesce && m.from === node.leader && m.term === node.term;
-  if (quiesceFromLeader && node.role === 'follower' && node.log.committed === node.log.lastIndex()) {
-    node.quiesced = true;
-    return;
-  }
-  wake(node);
+  if (quiesceFromLeader && node.role === 'follower' && node.log.committed === node.log.lastIndex()) node.quiesced = true;
 }

@@ -28,3 +28,15 @@ describe.each([3, 5])('a simulated %i-node cluster', (nodeCount) => {
     expectSafeAndLive(seed, nodeCount, 'figure8');
   });
 });
+
+/** Seeds that once failed, with what they found; each must stay clean. */
+const REGRESSIONS: readonly { seed: number; nodeCount: number; profile: Profile; found: string }[] = [
+  { seed: 4501, nodeCount: 3, profile: 'swarm', found: 'a quiet leader dropped a member\'s pre-votes inside its lease and never woke (liveness)' },
+  { seed: 716, nodeCount: 5, profile: 'swarm', found: 'the same quiet-leader liveness bug with 5 nodes' },
+];
+
+describe('regression seeds', () => {
+  it.each(REGRESSIONS)('seed $seed ($nodeCount nodes) stays clean: $found', ({ seed, nodeCount, profile }) => {
+    expectSafeAndLive(seed, nodeCount, profile);
+  });
+});
