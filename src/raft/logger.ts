@@ -1,5 +1,5 @@
 /**
- * The only logging surface the core sees. The server passes a pino child; the simulator and the
+ * The only logging surface the core sees. The server passes a child of its root logger; the simulator and the
  * scenario runner pass capturing loggers. Fields first, then a short constant message.
  */
 export type LogFields = Readonly<Record<string, unknown>>;

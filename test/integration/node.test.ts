@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/shared/rng.js';
 import { checkHistory } from '../jepsen/checker/linearizability.js';
 import { parseHistory } from '../jepsen/checker/history.js';
-import { Cluster, pollUntil } from './cluster.js';
+import { Cluster, pollUntil, type ClusterOptions } from './cluster.js';
 import { errorText, HistoryRecorder, writeOutcome } from './history-recorder.js';
 import {
   bytes, errorOf, field, forEachLimit, get, getSettled, LINEARIZABLE, num, onLeader, put, putRequest, revisionOf, scan, SERIALIZABLE,
@@ -42,15 +42,14 @@ function logLines(cluster: Cluster, id: number, msg: string): Record<string, unk
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe('raftkv serve, 3-node cluster', () => {
+/**
+ * Starts a cluster before the suite, keeps its logs when a test fails, stops it after; returns an
+ * accessor that throws if the cluster never started.
+ */
+function useCluster(options: ClusterOptions): () => Cluster {
   let cluster: Cluster | undefined;
-  const live = (): Cluster => {
-    if (cluster === undefined) throw new Error('The cluster did not start');
-    return cluster;
-  };
-
   beforeAll(async () => {
-    cluster = await Cluster.start({ size: 3 });
+    cluster = await Cluster.start(options);
     await cluster.waitForLeader().catch((error: unknown) => {
       cluster?.markFailed();
       throw error;
@@ -62,6 +61,14 @@ describe('raftkv serve, 3-node cluster', () => {
   afterAll(async () => {
     await cluster?.stopAll();
   });
+  return () => {
+    if (cluster === undefined) throw new Error('The cluster did not start');
+    return cluster;
+  };
+}
+
+describe('raftkv serve, 3-node cluster', () => {
+  const live = useCluster({ size: 3 });
 
   it('serves leader writes and linearizable reads through any node as a linearizable history', async () => {
     const c = live();
@@ -247,26 +254,11 @@ describe('raftkv serve, 3-node cluster', () => {
 });
 
 describe('raftkv serve, 3-node cluster compacting every 20 entries', () => {
-  let cluster: Cluster | undefined;
-
-  beforeAll(async () => {
-    const compacting = { snapshotEntries: 20 };
-    cluster = await Cluster.start({ size: 3, nodes: { 1: compacting, 2: compacting, 3: compacting } });
-    await cluster.waitForLeader().catch((error: unknown) => {
-      cluster?.markFailed();
-      throw error;
-    });
-  });
-  afterEach((context) => {
-    if (context.task.result?.state === 'fail') cluster?.markFailed();
-  });
-  afterAll(async () => {
-    await cluster?.stopAll();
-  });
+  const compacting = { snapshotEntries: 20 };
+  const live = useCluster({ size: 3, nodes: { 1: compacting, 2: compacting, 3: compacting } });
 
   it('lets a follower restarted after the log was compacted past it catch up by snapshot', async () => {
-    if (cluster === undefined) throw new Error('The cluster did not start');
-    const c = cluster;
+    const c = live();
     const leader = await c.waitForLeader();
     const [victim] = c.followersOf(leader);
     if (victim === undefined) throw new Error('No follower');
