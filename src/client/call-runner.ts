@@ -247,8 +247,10 @@ export class CallRunner {
 
 /** Why a write's outcome is unknown, in a few words. */
 function ambiguity(spec: CallSpec, error: unknown): string {
-  if (!(error instanceof KvClientError) || error.fromServer) return messageOf(error);
+  if (!(error instanceof KvClientError)) return messageOf(error);
+  // The server's own deadline answer and grpc-js's local one race; both mean the same to the caller.
   if (error.grpcCode === GRPC_STATUS.DEADLINE_EXCEEDED) return `its deadline of ${spec.deadlineMs} ms passed`;
+  if (error.fromServer) return messageOf(error);
   if (error.grpcCode === GRPC_STATUS.UNAVAILABLE) return `the connection dropped after the request was sent (${transportReason(error.message)})`;
   if (error.grpcCode === GRPC_STATUS.CANCELLED) return 'it was cancelled while in flight';
   return messageOf(error);
