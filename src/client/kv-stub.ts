@@ -13,7 +13,8 @@ import { KV_ERROR_CODES, type KvErrorCode, type KvErrorDetails } from '../shared
 import { GRPC_STATUS, KvClientError } from './errors.js';
 
 export type KvMethod = 'Put' | 'Get' | 'Delete' | 'Range' | 'Txn' | 'BatchPut' | 'Status';
-export type ClusterMethod = 'MemberList' | 'MemberAdd' | 'MemberPromote' | 'MemberRemove' | 'LeaderTransfer' | 'ShardMap' | 'NodeStats';
+export type ClusterMethod = 'MemberList' | 'MemberAdd' | 'MemberPromote' | 'MemberRemove' | 'LeaderTransfer' | 'ShardMap' | 'NodeStats'
+  | 'NodeJoin' | 'NodeDecommission' | 'BalancerPause' | 'ReplicaMove' | 'Split';
 export type Message = Record<string, unknown>;
 
 export interface CallOptions {

@@ -57,6 +57,15 @@ export class NodeHost {
     this.schedule();
   }
 
+  /** Stops hosting a group: its waiters learn their outcome is unknown; messages for it are dropped. */
+  removeGroup(id: GroupId): GroupDriver | undefined {
+    const driver = this.groups.get(id);
+    if (driver === undefined) return undefined;
+    this.groups.delete(id);
+    driver.failAll();
+    return driver;
+  }
+
   /** Who decides what to do with a message for a group this node does not host (yet). */
   setUnknownGroupHandler(handler: (group: GroupId, message: RaftMessage) => void): void {
     this.unknownGroupHandler = handler;

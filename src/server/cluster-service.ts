@@ -15,6 +15,8 @@ import type { NodeStorage } from '../storage/node-storage.js';
 import type { TransportStats } from '../transport/peer-transport.js';
 import * as req from './requests.js';
 import type { Router } from './router.js';
+import type { MetaMap } from './meta-map.js';
+import { ShardMapCalls } from './shard-map-calls.js';
 import { header } from './responses.js';
 import { decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
 
@@ -23,6 +25,7 @@ export interface ClusterServiceOptions extends RpcContext {
   readonly host: NodeHost;
   readonly storage: NodeStorage;
   readonly router: Router;
+  readonly maps: MetaMap;
   readonly addressOf: (node: NodeId) => string | undefined;
   readonly transportStats: () => TransportStats;
   /** Addresses from this node's configuration, for members whose address the log does not carry. */
@@ -40,6 +43,7 @@ export function membersOf(conf: ConfState, configured: (node: NodeId) => string 
 
 export function createClusterService(options: ClusterServiceOptions): UntypedServiceImplementation {
   const handlers = new ClusterHandlers(options);
+  const mapCalls = new ShardMapCalls(options.maps);
   return {
     MemberList: unary(options, 'MemberList', (r) => Promise.resolve(handlers.memberList(r))),
     MemberAdd: unary(options, 'MemberAdd', (r, d) => handlers.memberAdd(r, d)),
@@ -48,6 +52,11 @@ export function createClusterService(options: ClusterServiceOptions): UntypedSer
     LeaderTransfer: unary(options, 'LeaderTransfer', (r, d) => handlers.leaderTransfer(r, d)),
     ShardMap: unary(options, 'ShardMap', () => Promise.resolve(handlers.shardMap())),
     NodeStats: unary(options, 'NodeStats', () => Promise.resolve(handlers.nodeStats())),
+    NodeJoin: unary(options, 'NodeJoin', (r, d) => mapCalls.nodeJoin(r, d)),
+    NodeDecommission: unary(options, 'NodeDecommission', (r, d) => mapCalls.decommission(r, d)),
+    BalancerPause: unary(options, 'BalancerPause', (r, d) => mapCalls.pause(r, d)),
+    ReplicaMove: unary(options, 'ReplicaMove', (r, d) => mapCalls.move(r, d)),
+    Split: unary(options, 'Split', (r, d) => mapCalls.split(r, d)),
     SnapshotSave: (call: ServerWritableStream<unknown, unknown>) => {
       handlers.snapshotSave(call).catch((error: unknown) => call.destroy(toStreamError(options, error)));
     },
@@ -85,11 +94,14 @@ class ClusterHandlers {
       : [...map.placements.values()].map((p) => info(p.group, p.replicas));
     const nodes = new Set<NodeId>([nodeId(this.options.nodeId)]);
     for (const driver of host.allGroups()) for (const n of [...driver.core.status().conf.voters, ...driver.core.status().conf.learners]) nodes.add(n);
+    for (const n of map?.nodes.keys() ?? []) nodes.add(n);
     return {
       epoch: String(router.epoch),
       ranges: (map?.ring.ranges ?? []).map((r) => ({ start: String(r.start), end: String(r.end), groupId: String(r.group) })),
       groups,
-      nodes: [...nodes].sort((a, b) => a - b).map((n) => ({ nodeId: String(n), address: this.options.addressOf(n) ?? '', isLearner: false })),
+      nodes: [...nodes].sort((a, b) => a - b).map((n) => ({ nodeId: String(n), address: map?.nodes.get(n)?.address ?? this.options.addressOf(n) ?? '', isLearner: false })),
+      nodeStates: [...(map?.nodes ?? [])].map(([n, entry]) => ({ nodeId: String(n), state: entry.state })),
+      balancerPaused: map?.balancerPaused ?? false,
     };
   }
 
@@ -111,7 +123,10 @@ class ClusterHandlers {
   memberList(request: Obj): Obj {
     const driver = this.driver(request);
     const { leader } = driver.core.status();
-    return { header: this.header(driver), members: membersOf(driver.storage.kv.confState(), this.options.configuredAddress), leaderId: String(leader ?? 0) };
+    return {
+      header: this.header(driver), members: membersOf(driver.storage.kv.confState(), this.options.configuredAddress),
+      leaderId: String(leader ?? 0), appliedIndex: String(driver.storage.kv.appliedIndex()),
+    };
   }
 
   async memberAdd(request: Obj, deadlineMs: number): Promise<Obj> {

@@ -83,7 +83,7 @@ export class GroupSet {
       leaseReads: config.leaseReads,
       // Data groups of a sharded cluster go quiet when idle; the meta group and an unsharded
       // group keep heartbeating.
-      quiesce: config.quiesce && this.options.initialMap !== null && group !== META_GROUP,
+      quiesce: config.quiesce && config.groups > 0 && group !== META_GROUP,
       rng: new SeededRng(randomInt(2 ** 47)),
       logger: coreLoggerFrom(groupLog),
     });

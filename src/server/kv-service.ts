@@ -7,8 +7,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { KvError } from '../shared/errors.js';
 import { groupId } from '../shared/ids.js';
-import { encodeKvCommand } from '../storage/kv-command-codec.js';
-import { checkKey, validateKvCommand, validateRangeQuery, type KvCommandBody, type SessionRef } from '../storage/kv-command.js';
+import { checkKey, validateRangeQuery, type KvCommandBody, type SessionRef } from '../storage/kv-command.js';
 import type { AppliedEntry } from '../storage/kv-types.js';
 import type { GroupDriver } from '../runtime/group-driver.js';
 import type { NodeHost } from '../runtime/node-host.js';
@@ -18,6 +17,7 @@ import { decoded, unary, withDeadline, type Handler, type Obj, type RpcContext }
 import { statusResponse, type StatusContext } from './status-handler.js';
 import type { Router } from './router.js';
 import { mergePages } from '../shard/range-merge.js';
+import { confirmRead, proposeKv } from './group-calls.js';
 
 export interface KvServiceOptions extends RpcContext {
   readonly nodeId: number;
@@ -54,35 +54,13 @@ class KvHandlers {
   }
 
   private async write(body: KvCommandBody, session: SessionRef | undefined, deadlineMs: number): Promise<{ driver: GroupDriver; applied: AppliedEntry }> {
-    const driver = this.driverFor(keysOf(body, this.options.router.shardMap() !== null), body.type);
+    const driver = this.driverFor(keysOf(body, this.options.router.sharded), body.type);
     const command = { ...body, timeMs: Date.now(), ...(session === undefined ? {} : { session }) };
-    const invalid = validateKvCommand(command);
-    if (invalid !== null) throw invalid;
-    if (driver.proposals.isFull()) {
-      throw new KvError('OVERLOADED', `Cannot accept write: ${driver.proposals.size} writes already wait for commit (pendingProposalsMax)`);
-    }
-    const proposed = driver.core.propose(encodeKvCommand(command));
-    if (!proposed.ok) throw driver.errorFromCore(proposed.error);
-    const { index, term } = proposed.value;
-    this.options.host.schedule();
-    const applied = await withDeadline(driver.proposals.track(index, term), deadlineMs, () => driver.proposals.cancel(index),
-      () => new KvError('TIMEOUT', `Cannot tell whether the write applied: the deadline of ${deadlineMs} ms passed (outcome unknown)`));
-    const result = applied.result;
-    if (result.type === 'error') throw new KvError(result.code, result.message, result.field === null ? {} : { field: result.field });
-    return { driver, applied };
+    return { driver, applied: await proposeKv(this.options.host, driver, command, deadlineMs) };
   }
 
-  /** Waits until this node may serve a linearizable read of local state (thesis §6.4). */
-  private async readBarrier(driver: GroupDriver, deadlineMs: number): Promise<void> {
-    const { requestId, ready } = driver.reads.start();
-    const started = driver.core.readIndex(requestId);
-    if (!started.ok) {
-      driver.reads.cancel(requestId);
-      throw driver.errorFromCore(started.error);
-    }
-    this.options.host.schedule();
-    await withDeadline(ready, deadlineMs, () => driver.reads.cancel(requestId),
-      () => new KvError('TIMEOUT', `Cannot serve the read: the deadline of ${deadlineMs} ms passed before leadership was confirmed`));
+  private readBarrier(driver: GroupDriver, deadlineMs: number): Promise<void> {
+    return confirmRead(this.options.host, driver, deadlineMs);
   }
 
   /** A lease read if the lease holds; otherwise the same guarantee through a ReadIndex round. */

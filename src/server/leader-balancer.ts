@@ -19,7 +19,7 @@ export class LeaderBalancer {
   constructor(
     private readonly self: NodeId,
     private readonly host: NodeHost,
-    private readonly map: ShardMap,
+    private readonly maps: { current(): ShardMap | null },
     private readonly log: Logger,
   ) {}
 
@@ -38,9 +38,10 @@ export class LeaderBalancer {
 
   /** Returns the group whose leadership it started to move, if any. */
   balanceOnce(): number | null {
-    if (this.paused) return null;
+    const map = this.maps.current();
+    if (this.paused || map === null || map.balancerPaused) return null;
     for (const driver of this.host.allGroups()) {
-      const preferred = this.map.placements.get(driver.group)?.replicas[0];
+      const preferred = map.placements.get(driver.group)?.replicas[0];
       const status = driver.core.status();
       if (status.role !== 'leader' || preferred === undefined || preferred === this.self) continue;
       if (!status.conf.voters.includes(preferred)) continue;

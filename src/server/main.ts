@@ -21,6 +21,11 @@ import { Router } from './router.js';
 import { loadKeyHasher } from '../shard/hasher.js';
 import { initialShardMap } from '../shard/shard-map.js';
 import { createKvService } from './kv-service.js';
+import { Balancer } from './balancer.js';
+import { JoinRequester } from './join-requester.js';
+import { MetaMap } from './meta-map.js';
+import { ReplicaGc } from './replica-gc.js';
+import { ReplicaMover } from './replica-mover.js';
 import { CallTracker, type RpcContext } from './rpc.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
@@ -58,13 +63,14 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
     catchUpTicksMax: config.electionTicks, logger: log });
   const sharded = config.groups > 0;
-  const initialMap = sharded ? initialShardMap([...configured.keys()], config.groups, config.replicas) : null;
+  const initialMap = sharded && !config.join ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;
   const groups = new GroupSet({ config, self, storage, host, configured, initialMap, log, onPeersChanged: (p) => transport.setPeers(p) });
   for (const group of groups.initialGroups()) await groups.open(group);
   host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message));
   transport.setPeers(groups.peers());
-  const router = new Router(host, initialMap, sharded ? await loadKeyHasher() : null);
-  const balancer = initialMap !== null && config.balanceLeaders ? new LeaderBalancer(self, host, initialMap, log.child({ component: 'balancer' })) : null;
+  const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
+  const router = new Router(host, maps, sharded ? await loadKeyHasher() : null);
+  const control = sharded ? shardControl(config, self, { host, storage, maps, log }) : [];
   const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
   const calls = new CallTracker();
   const rpc: RpcContext = {
@@ -75,11 +81,11 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     ...rpc, nodeId: config.nodeId, host, router, leaseReads: config.leaseReads,
     status: { nodeId: config.nodeId, host, router, dbPath, version: packageVersion(), addressOf },
   }));
-  server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, addressOf,
+  server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, maps, addressOf,
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats() }));
   const port = await bind(server, config.listen);
   host.start();
-  balancer?.start();
+  for (const part of control) part.start();
   log.info({ listen: config.listen, port, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
   const stop = async (): Promise<void> => {
     // tryShutdown refuses new calls at once but completes only when every call has ended, and the
@@ -87,7 +93,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     // (bounded by the grace period), then close the transport, which ends those streams.
     const serverStopped = shutdownServer(server);
     await Promise.race([calls.idle(), serverStopped]);
-    balancer?.stop();
+    for (const part of control) part.stop();
     host.close();
     await transport.close();
     await serverStopped;
@@ -95,6 +101,23 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     log.info({}, 'stopped');
   };
   return { port, stop };
+}
+
+/**
+ * The background parts of a sharded node: leadership spreading, carrying out the shard map's
+ * replica sets, the cluster balancer (acts on the meta leader only), removing replicas this node
+ * lost, and, for a node started with --join, registering itself.
+ */
+function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHost; storage: NodeStorage; maps: MetaMap; log: Logger }): { start(): void; stop(): void }[] {
+  const { host, storage, maps, log } = parts;
+  const control: { start(): void; stop(): void }[] = [
+    new ReplicaMover(self, host, maps, log.child({ component: 'mover' })),
+    new Balancer(maps, log.child({ component: 'balancer' }), config.defaultDeadlineMs),
+    new ReplicaGc(self, host, storage, maps, log.child({ component: 'gc' })),
+  ];
+  if (config.balanceLeaders) control.push(new LeaderBalancer(self, host, maps, log.child({ component: 'balancer' })));
+  if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' })));
+  return control;
 }
 
 function bind(server: grpc.Server, address: string): Promise<number> {

@@ -14,28 +14,43 @@ import { groupForKey, type ShardMap } from '../shard/shard-map.js';
 
 const SINGLE_GROUP = groupId(0);
 
+export interface MapSource {
+  readonly sharded: boolean;
+  current(): ShardMap | null;
+}
+
 export class Router {
   constructor(
     private readonly host: NodeHost,
-    private readonly map: ShardMap | null,
+    private readonly maps: MapSource,
     private readonly hasher: KeyHasher | null,
   ) {}
 
+  get sharded(): boolean {
+    return this.maps.sharded;
+  }
+
   get epoch(): number {
-    return this.map?.epoch ?? 0;
+    return this.maps.current()?.epoch ?? 0;
   }
 
   shardMap(): ShardMap | null {
-    return this.map;
+    return this.maps.current();
   }
 
   groupOf(key: Uint8Array): GroupId {
-    if (this.map === null || this.hasher === null) return SINGLE_GROUP;
-    return groupForKey(this.map, this.hasher, key);
+    if (!this.maps.sharded || this.hasher === null) return SINGLE_GROUP;
+    return groupForKey(this.requireMap(), this.hasher, key);
   }
 
   dataGroups(): GroupId[] {
-    return this.map === null ? [SINGLE_GROUP] : this.map.ring.groups().sort((a, b) => a - b);
+    return this.maps.sharded ? this.requireMap().ring.groups().sort((a, b) => a - b) : [SINGLE_GROUP];
+  }
+
+  private requireMap(): ShardMap {
+    const map = this.maps.current();
+    if (map === null) throw new KvError('WRONG_SHARD', 'Cannot serve the request here: this node has joined but has no shard map yet; ask another node', { ringEpoch: 0 });
+    return map;
   }
 
   /** The local replica of `group`, or WRONG_SHARD. */

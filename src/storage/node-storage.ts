@@ -40,6 +40,9 @@ export interface PersistItem {
   readonly snapshotChunk?: SnapshotChunk;
 }
 
+/** Every table with per-group rows (src/storage/schema.ts). */
+const GROUP_TABLES = ['raft_log', 'hard_state', 'snapshot', 'snapshot_staging', 'apply_state', 'kv', 'session'] as const;
+
 export class NodeStorage {
   private readonly groups = new Map<GroupId, GroupStorage>();
   private readonly producing = new Set<GroupId>();
@@ -154,6 +157,19 @@ export class NodeStorage {
     }
     if (previous !== null) removeFileIfPresent(path.join(this.db.snapshotDir, previous));
     return true;
+  }
+
+  /**
+   * Deletes everything this node keeps for a group: used when its replica here was removed from
+   * the group (src/server/replica-gc.ts decides that safely). The caller stops the group first.
+   */
+  destroyGroup(group: GroupId): void {
+    assert(!this.producing.has(group), `Cannot destroy group ${group} while a snapshot of it is produced`);
+    this.groups.delete(group);
+    this.db.transaction(() => {
+      for (const table of GROUP_TABLES) this.db.statement(`DELETE FROM ${table} WHERE group_id = ?`).run(group);
+    });
+    this.snapshots.removeUnreferenced(group, null, true);
   }
 
   close(): void {

@@ -33,6 +33,8 @@ export interface ClusterOptions {
   readonly flags?: readonly string[];
   /** Per node id (1-based). */
   readonly nodes?: Readonly<Record<number, NodeOptions>>;
+  /** Extra nodes (ids size+1, ...) that are not founders: start them later with join(). */
+  readonly spares?: number;
 }
 
 interface Member {
@@ -70,9 +72,9 @@ export class Cluster {
   /** Starts every node and waits until each answers Status (not for a leader: see waitForLeader). */
   static async start(options: ClusterOptions): Promise<Cluster> {
     const root = mkdtempSync(join(tmpdir(), 'raftkv-it-'));
-    const cluster = new Cluster(root, options, await freePorts(options.size));
+    const cluster = new Cluster(root, options, await freePorts(options.size + (options.spares ?? 0)));
     try {
-      await Promise.all(cluster.ids().map((id) => cluster.launch(id)));
+      await Promise.all(cluster.founders().map((id) => cluster.launch(id)));
     } catch (error) {
       cluster.markFailed();
       await cluster.stopAll();
@@ -83,6 +85,16 @@ export class Cluster {
 
   ids(): number[] {
     return [...this.members.keys()];
+  }
+
+  founders(): number[] {
+    return this.ids().filter((id) => id <= this.options.size);
+  }
+
+  /** Starts a spare node with --join: it registers itself with the founders. */
+  async join(id: number): Promise<void> {
+    if (id <= this.options.size || this.isRunning(id)) throw new Error(`Cannot join node ${id}: it is a founder or already running`);
+    await this.launch(id);
   }
 
   /** Nodes that are running and not paused: the ones that can answer. */
@@ -218,9 +230,9 @@ export class Cluster {
   private argsOf(member: Member): string[] {
     const snapshot = member.options.snapshotEntries === undefined ? [] : ['--snapshot-entries', String(member.options.snapshotEntries)];
     return serveArgv({
-      nodeId: member.id, listen: member.address, peers: new Map(this.ids().map((id) => [id, this.address(id)])), dataDir: member.dataDir,
+      nodeId: member.id, listen: member.address, peers: new Map(this.founders().map((id) => [id, this.address(id)])), dataDir: member.dataDir,
       tickMs: this.options.tickMs ?? 20, electionTicks: this.options.electionTicks ?? 10,
-      extra: [...snapshot, ...(this.options.flags ?? []), ...(member.options.flags ?? [])],
+      extra: [...snapshot, ...(this.options.flags ?? []), ...(member.options.flags ?? []), ...(member.id > this.options.size ? ['--join'] : [])],
     });
   }
 

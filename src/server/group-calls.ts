@@ -1,0 +1,43 @@
+/**
+ * The two ways server code talks to a local group and waits for the answer: propose a KV command
+ * and wait until it is applied, or confirm leadership for a linearizable read (thesis §6.4). Used
+ * by the Kv service for clients and by the shard-map code for the meta group.
+ */
+import { KvError } from '../shared/errors.js';
+import { encodeKvCommand } from '../storage/kv-command-codec.js';
+import { validateKvCommand, type KvCommand } from '../storage/kv-command.js';
+import type { AppliedEntry } from '../storage/kv-types.js';
+import type { GroupDriver } from '../runtime/group-driver.js';
+import type { NodeHost } from '../runtime/node-host.js';
+import { withDeadline } from './rpc.js';
+
+/** Proposes `command` and resolves with its applied result; error results are thrown as KvErrors. */
+export async function proposeKv(host: NodeHost, driver: GroupDriver, command: KvCommand, deadlineMs: number): Promise<AppliedEntry> {
+  const invalid = validateKvCommand(command);
+  if (invalid !== null) throw invalid;
+  if (driver.proposals.isFull()) {
+    throw new KvError('OVERLOADED', `Cannot accept write: ${driver.proposals.size} writes already wait for commit (pendingProposalsMax)`);
+  }
+  const proposed = driver.core.propose(encodeKvCommand(command));
+  if (!proposed.ok) throw driver.errorFromCore(proposed.error);
+  const { index, term } = proposed.value;
+  host.schedule();
+  const applied = await withDeadline(driver.proposals.track(index, term), deadlineMs, () => driver.proposals.cancel(index),
+    () => new KvError('TIMEOUT', `Cannot tell whether the write applied: the deadline of ${deadlineMs} ms passed (outcome unknown)`));
+  const result = applied.result;
+  if (result.type === 'error') throw new KvError(result.code, result.message, result.field === null ? {} : { field: result.field });
+  return applied;
+}
+
+/** Resolves once this node may serve a linearizable read of the group's local state. */
+export async function confirmRead(host: NodeHost, driver: GroupDriver, deadlineMs: number): Promise<void> {
+  const { requestId, ready } = driver.reads.start();
+  const started = driver.core.readIndex(requestId);
+  if (!started.ok) {
+    driver.reads.cancel(requestId);
+    throw driver.errorFromCore(started.error);
+  }
+  host.schedule();
+  await withDeadline(ready, deadlineMs, () => driver.reads.cancel(requestId),
+    () => new KvError('TIMEOUT', `Cannot serve the read: the deadline of ${deadlineMs} ms passed before leadership was confirmed`));
+}
