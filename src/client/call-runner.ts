@@ -45,6 +45,12 @@ export interface CallSpec {
   readonly signal?: AbortSignal;
   /** Overrides the client's bound, e.g. 1 for a call pinned to one node. */
   readonly attemptsMax?: number;
+  /**
+   * Asked after a WRONG_SHARD from a server and the map refresh: true ends the call with that
+   * error instead of retrying the same group, so the caller routes it again by the new map (a
+   * split moved the key to another group).
+   */
+  readonly routeChanged?: () => boolean;
 }
 
 /** Where calls go: EndpointPool, or a fake in tests. */
@@ -82,6 +88,11 @@ interface CallState {
   readonly unreachable: Map<string, number>;
   /** Addresses that answered WRONG_SHARD during this call: they do not host the group. */
   readonly wrongShard: Set<string>;
+}
+
+function otherGroupsLeader(spec: CallSpec, error: KvClientError): boolean {
+  const hinted = error.leaderHint?.group;
+  return hinted !== undefined && hinted !== spec.group;
 }
 
 export class CallRunner {
@@ -134,8 +145,10 @@ export class CallRunner {
       spec.session?.renew();
       return address;
     }
-    if (error instanceof KvClientError && error.code === 'WRONG_SHARD' && error.fromServer) {
+    if (error instanceof KvClientError && error.fromServer && (error.code === 'WRONG_SHARD' || otherGroupsLeader(spec, error))) {
+      // A NOT_LEADER about another group means the server routed the key by a newer map (a split).
       await this.context.onWrongShard?.(Math.max(0, state.deadlineAt - Date.now()));
+      if (spec.routeChanged?.() === true) throw error;
     }
     const remainingMs = state.deadlineAt - Date.now();
     if (state.attempts >= attemptsMax || remainingMs <= 0) return undefined;

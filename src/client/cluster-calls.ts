@@ -197,3 +197,19 @@ export async function health(core: ClientCore, endpoint: string, options: AdminO
     return { endpoint, healthy: false, latencyMs: took(), error: message };
   }
 }
+
+/** What a shard-map change answers: the epoch of the map that carries it, and a split's new group. */
+export interface ShardMapChange {
+  readonly epoch: number;
+  /** Split only: the group that owns the upper half. */
+  readonly newGroupId: number;
+}
+
+export type ShardMapMethod = 'NodeDecommission' | 'BalancerPause' | 'ReplicaMove' | 'Split';
+
+/** A shard-map change, sent to the meta group's leader (sharded clusters only). */
+export async function changeShardMap(core: ClientCore, method: ShardMapMethod, request: Message, options: AdminOptions = {}): Promise<ShardMapChange> {
+  const spec = { ...clusterSpec(core, `${method} ${JSON.stringify(request)}`, method, request, options, true), answeredByLeader: false };
+  const { response } = await core.runner.run(spec);
+  return { epoch: Number(response['epoch'] ?? 0), newGroupId: Number(response['newGroupId'] ?? 0) };
+}

@@ -162,6 +162,9 @@ export interface ShardMapInfo {
   readonly ranges: readonly ShardRange[];
   readonly groups: readonly ShardGroup[];
   readonly nodes: readonly Member[];
+  /** Node states of a sharded cluster ("active", "decommissioning"); absent from older servers. */
+  readonly nodeStates?: readonly { readonly nodeId: number; readonly state: string }[];
+  readonly balancerPaused?: boolean;
 }
 
 /** What an old server without the ShardMap call is: unsharded. */
@@ -175,6 +178,8 @@ export function decodeShardMap(response: Message): ShardMapInfo {
       group: u64(g, 'groupId'), replicas: listField(g, 'replicas').map((n) => u64({ n }, 'n')), leaderId: u64(g, 'leaderId'), term: u64(g, 'term'),
     })),
     nodes: listField(response, 'nodes').map(decodeMember),
+    nodeStates: listField(response, 'nodeStates').map((n) => ({ nodeId: u64(n, 'nodeId'), state: String((n as Record<string, unknown>)['state'] ?? '') })),
+    balancerPaused: response['balancerPaused'] === true,
   };
 }
 

@@ -23,6 +23,7 @@ import type { GroupSessionPools } from './session-pool.js';
 import type { ShardMapCache } from './shard-map-cache.js';
 import { splitByGroup } from './group-split.js';
 import { toBytes } from './wire.js';
+import { KvClientError } from './errors.js';
 import type { BatchItem } from './write-results.js';
 
 /** One data call: what to send, and how to find its group in the routing table. */
@@ -44,6 +45,9 @@ export interface BatchPartResult {
   readonly response: Message;
 }
 
+/** Times one call is routed again after a split moved its key (each after a map refresh). */
+const REROUTES_MAX = 5;
+
 export class DataCalls {
   constructor(
     private readonly core: DataCore,
@@ -58,14 +62,42 @@ export class DataCalls {
 
   async read(call: DataCall, options: ReadOptions): Promise<Message> {
     const deadlineAt = Date.now() + this.core.deadlineMs(options);
-    const table = await this.routing(deadlineAt);
-    return this.readGroup(call, table, call.group(table), deadlineAt, options);
+    return this.rerouting(deadlineAt, (table) => this.readGroup(call, table, call.group(table), deadlineAt, options, this.moved(call, table)));
   }
 
   async write(call: DataCall, options: WriteOptions): Promise<Message> {
     const deadlineAt = Date.now() + this.core.deadlineMs(options);
-    const table = await this.routing(deadlineAt);
-    return this.writeGroup(call, table, call.group(table), deadlineAt, options);
+    return this.rerouting(deadlineAt, (table) => this.writeGroup(call, table, call.group(table), deadlineAt, options, this.moved(call, table)));
+  }
+
+  /**
+   * Runs `attempt` with the current routing table; when it ends in a server's WRONG_SHARD because
+   * the refreshed map routes the call elsewhere (a split), runs it again with the new table. A
+   * WRONG_SHARD is a refusal before anything applied, so running a write again is safe.
+   */
+  private async rerouting<T>(deadlineAt: number, attempt: (table: RoutingTable) => Promise<T>): Promise<T> {
+    for (let reroutes = 0; ; reroutes++) {
+      const table = await this.routing(deadlineAt);
+      try {
+        return await attempt(table);
+      } catch (error) {
+        const wrongShard = error instanceof KvClientError && error.fromServer && (error.code === 'WRONG_SHARD' || error.code === 'NOT_LEADER');
+        if (!wrongShard || reroutes >= REROUTES_MAX || Date.now() >= deadlineAt) throw error;
+      }
+    }
+  }
+
+  /** After a WRONG_SHARD: does the refreshed map send this call to another group? */
+  private moved(call: DataCall, table: RoutingTable): () => boolean {
+    return () => {
+      const fresh = this.shards.cached();
+      if (fresh === undefined || fresh.epoch === table.epoch) return false;
+      try {
+        return call.group(fresh) !== call.group(table);
+      } catch {
+        return true;
+      }
+    };
   }
 
   /**
@@ -94,15 +126,22 @@ export class DataCalls {
    */
   async rangePage(request: Message, options: ReadOptions): Promise<FetchedPage> {
     const deadlineAt = Date.now() + this.core.deadlineMs(options);
-    const table = await this.routing(deadlineAt);
-    if (!table.isSharded) {
-      return decodeRangeResponse(await this.readGroup({ method: 'Range', name: 'range read', request, group: () => 0 }, table, 0, deadlineAt, options));
-    }
-    const pages = await Promise.all(table.dataGroups().map(async (group) => {
-      const call: DataCall = { method: 'Range', name: `range read of group ${group}`, request: { ...request, singleGroup: true, groupId: String(group) }, group: () => group };
-      return decodeRangeResponse(await this.readGroup(call, table, group, deadlineAt, options));
-    }));
-    return mergeGroupPages(pages, Number(request['limit'] ?? 0) || Number.MAX_SAFE_INTEGER);
+    return this.rerouting(deadlineAt, async (table) => {
+      if (!table.isSharded) {
+        return decodeRangeResponse(await this.readGroup({ method: 'Range', name: 'range read', request, group: () => 0 }, table, 0, deadlineAt, options));
+      }
+      const pages = await Promise.all(table.dataGroups().map(async (group) => {
+        const range = table.rangeOf(group);
+        const bounds = range === null ? {} : { ringStart: String(range.start), ringEnd: String(range.end) };
+        const call: DataCall = { method: 'Range', name: `range read of group ${group}`, request: { ...request, singleGroup: true, groupId: String(group), ...bounds }, group: () => group };
+        const rangeChanged = (): boolean => {
+          const fresh = this.shards.cached()?.rangeOf(group);
+          return fresh?.start !== range?.start || fresh?.end !== range?.end;
+        };
+        return decodeRangeResponse(await this.readGroup(call, table, group, deadlineAt, options, rangeChanged));
+      }));
+      return mergeGroupPages(pages, Number(request['limit'] ?? 0) || Number.MAX_SAFE_INTEGER);
+    });
   }
 
   /** Replicas of `group` from the newest cached map; none (configured endpoints) when unsharded. */
@@ -111,9 +150,10 @@ export class DataCalls {
     return { candidates: () => (this.shards.cached() ?? table).replicaAddresses(group) };
   }
 
-  private async readGroup(call: DataCall, table: RoutingTable, group: number, deadlineAt: number, options: ReadOptions): Promise<Message> {
+  private async readGroup(call: DataCall, table: RoutingTable, group: number, deadlineAt: number, options: ReadOptions, routeChanged?: () => boolean): Promise<Message> {
     const consistency: Consistency = options.consistency ?? 'linearizable';
     const { response } = await this.core.runner.run({
+      ...(routeChanged === undefined ? {} : { routeChanged }),
       name: call.name, kind: 'read', route: consistency === 'serializable' ? 'any' : 'leader', group, ...this.candidates(table, group),
       answeredByLeader: consistency === 'lease', request: call.request, send: (stub, r, o) => stub.call(call.method, r, o),
       deadlineMs: Math.max(0, deadlineAt - Date.now()), ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -121,9 +161,10 @@ export class DataCalls {
     return response;
   }
 
-  private async writeGroup(call: DataCall, table: RoutingTable, group: number, deadlineAt: number, options: WriteOptions): Promise<Message> {
+  private async writeGroup(call: DataCall, table: RoutingTable, group: number, deadlineAt: number, options: WriteOptions, routeChanged?: () => boolean): Promise<Message> {
     const lease = this.sessions === undefined ? undefined : await this.sessions.forGroup(group).acquire(deadlineAt, options.signal);
     const spec: CallSpec = {
+      ...(routeChanged === undefined ? {} : { routeChanged }),
       name: call.name, kind: 'write', route: 'leader', group, ...this.candidates(table, group), answeredByLeader: true, request: call.request,
       send: (stub, r, o) => stub.call(call.method, r, o), deadlineMs: Math.max(0, deadlineAt - Date.now()),
       ...(options.signal === undefined ? {} : { signal: options.signal }), ...(lease === undefined ? {} : { session: lease }),

@@ -323,6 +323,57 @@ export class KvClient {
   }
 
   /**
+   * Sharded clusters: moves every replica off `nodeId` (the balancer does it in the background;
+   * watch `shardMap()`), then the node can be stopped.
+   *
+   * @example
+   * ```ts
+   * await client.nodeDecommission(3);
+   * ```
+   */
+  nodeDecommission(nodeId: number, options: WriteOptions = {}): Promise<cluster.ShardMapChange> {
+    return cluster.changeShardMap(this.core, 'NodeDecommission', { nodeId: String(nodeId) }, options);
+  }
+
+  /**
+   * Sharded clusters: stops (true) or restarts (false) the balancer's automatic moves.
+   *
+   * @example
+   * ```ts
+   * await client.balancerPause(true);
+   * ```
+   */
+  balancerPause(paused: boolean, options: WriteOptions = {}): Promise<cluster.ShardMapChange> {
+    return cluster.changeShardMap(this.core, 'BalancerPause', { paused }, options);
+  }
+
+  /**
+   * Sharded clusters: moves `group`'s replica from node `from` to node `to` (learner, catch up,
+   * promote, remove; carried out in the background).
+   *
+   * @example
+   * ```ts
+   * await client.replicaMove(5, 1, 4);
+   * ```
+   */
+  replicaMove(group: number, from: number, to: number, options: WriteOptions = {}): Promise<cluster.ShardMapChange> {
+    return cluster.changeShardMap(this.core, 'ReplicaMove', { groupId: String(group), fromNodeId: String(from), toNodeId: String(to) }, options);
+  }
+
+  /**
+   * Sharded clusters: splits `group`'s ring range at its midpoint; the upper half becomes
+   * `newGroupId`. Not idempotent: each call splits again.
+   *
+   * @example
+   * ```ts
+   * const { newGroupId } = await client.split(3);
+   * ```
+   */
+  split(group: number, options: WriteOptions = {}): Promise<cluster.ShardMapChange> {
+    return cluster.changeShardMap(this.core, 'Split', { groupId: String(group) }, options);
+  }
+
+  /**
    * Moves leadership to `nodeId`; resolves once it leads.
    *
    * @example

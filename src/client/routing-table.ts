@@ -76,6 +76,12 @@ export class RoutingTable {
     return this.ring === null ? [UNSHARDED_GROUP] : this.ring.groups().map(Number).sort((a, b) => a - b);
   }
 
+  /** The ring range the map gives `group`, or null when unsharded or unknown. */
+  rangeOf(group: number): { start: number; end: number } | null {
+    const range = this.ring?.ranges.find((r) => r.group === group);
+    return range === undefined ? null : { start: range.start, end: range.end };
+  }
+
   /** Addresses of the nodes hosting `group`, preferred leader first; empty when unsharded or unknown. */
   replicaAddresses(group: number): string[] {
     const ids = this.replicas.get(group) ?? [];

@@ -4,7 +4,7 @@
  * holds what is specific to one group: applying entries, answering waiters, snapshots.
  */
 import { KvError } from '../shared/errors.js';
-import type { GroupId, NodeId } from '../shared/ids.js';
+import { groupId, type GroupId, type NodeId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { RaftNode } from '../raft/node.js';
 import type { CoreError, Ready } from '../raft/ready.js';
@@ -23,6 +23,8 @@ export interface GroupDriverOptions {
   readonly logger: Logger;
   /** Called after the applied membership changed (a conf change or an installed snapshot). */
   readonly onMembership?: (conf: ConfState) => void;
+  /** Called, during the apply, when a split entry wrote a new group's state on this node. */
+  readonly onSplitBorn?: (child: GroupId) => void;
 }
 
 export class GroupDriver {
@@ -37,6 +39,7 @@ export class GroupDriver {
   producing = false;
   private readonly addressOf: (node: NodeId) => string | undefined;
   private readonly onMembership: ((conf: ConfState) => void) | undefined;
+  private readonly onSplitBorn: ((child: GroupId) => void) | undefined;
   readonly logger: Logger;
 
   constructor(options: GroupDriverOptions) {
@@ -47,6 +50,7 @@ export class GroupDriver {
     this.reads = new ReadWaiter(`g${options.group}`);
     this.addressOf = options.addressOf;
     this.onMembership = options.onMembership;
+    this.onSplitBorn = options.onSplitBorn;
     this.logger = options.logger;
   }
 
@@ -57,6 +61,7 @@ export class GroupDriver {
       for (const [i, applied] of results.entries()) {
         const entry = ready.entriesToApply[i];
         if (entry === undefined) continue;
+        if (applied.result.type === 'split' && applied.result.born) this.onSplitBorn?.(groupId(applied.result.child));
         this.proposals.applied(entry.index, entry.term, applied, () =>
           new KvError('NOT_LEADER', 'Cannot complete write: leadership changed and the entry was replaced before it committed', this.leaderDetails()));
       }

@@ -18,6 +18,7 @@ import type { NodeHost } from '../runtime/node-host.js';
 import type { NodeStorage } from '../storage/node-storage.js';
 import { META_GROUP, metaReplicas } from '../shard/placement.js';
 import type { ShardMap } from '../shard/shard-map.js';
+import type { RingBounds } from '../storage/apply-state.js';
 import type { ServerConfig } from './config.js';
 
 export interface GroupSetOptions {
@@ -68,9 +69,16 @@ export class GroupSet {
     return founderState(replicas, [], addresses);
   }
 
+  /** The ring range a founded data group starts with (its descriptor); null otherwise. */
+  private initialRangeOf(group: GroupId): RingBounds | null {
+    const range = this.options.initialMap?.ring.ranges.find((r) => r.group === group);
+    return range === undefined || !this.foundedGroups().has(group) ? null : { start: range.start, end: range.end };
+  }
+
   async open(group: GroupId): Promise<GroupDriver> {
     const { config, storage, host, log, self } = this.options;
-    const groupStorage = await storage.openGroup(group, this.initialStateOf(group));
+    const groupStorage = await storage.openGroup(group, this.initialStateOf(group), this.initialRangeOf(group));
+    if (config.groups > 0 && group !== META_GROUP) await storage.ensureSnapshotFile(group);
     const groupLog = log.child({ component: 'raft', group });
     const core = new RaftNode({
       ...defaultTuning,
@@ -91,6 +99,7 @@ export class GroupSet {
     const driver = new GroupDriver({
       group, core, storage: groupStorage, pendingProposalsMax: config.pendingProposalsMax, addressOf, logger: groupLog,
       onMembership: () => this.options.onPeersChanged(this.peers()),
+      onSplitBorn: (child) => this.adoptChild(child),
     });
     host.addGroup(driver);
     const s = core.status();
@@ -113,6 +122,20 @@ export class GroupSet {
       })
       .catch((err: unknown) => this.options.log.error({ group, err }, 'could not create replica'))
       .finally(() => this.opening.delete(group));
+  }
+
+  /**
+   * A split entry just wrote a new group's state here (src/storage/split-apply.ts). Replace any
+   * empty replica of it that a message created earlier, then open it from its new state.
+   */
+  adoptChild(child: GroupId): void {
+    const { host, storage, log } = this.options;
+    this.opening.add(child);
+    if (host.removeGroup(child) !== undefined) storage.closeGroup(child);
+    this.open(child)
+      .then(() => log.info({ group: child }, 'opened group born from a split'))
+      .catch((err: unknown) => log.error({ group: child, err }, 'could not open the group born from a split'))
+      .finally(() => this.opening.delete(child));
   }
 
   /** Every member address any hosted group knows, over the configured ones; never ourselves. */

@@ -18,6 +18,7 @@ import { statusResponse, type StatusContext } from './status-handler.js';
 import type { Router } from './router.js';
 import { mergePages } from '../shard/range-merge.js';
 import { confirmRead, proposeKv } from './group-calls.js';
+import type { RingBounds } from '../storage/apply-state.js';
 
 export interface KvServiceOptions extends RpcContext {
   readonly nodeId: number;
@@ -115,6 +116,7 @@ class KvHandlers {
     const invalid = checkKey(key, 'key');
     if (invalid !== null) throw invalid;
     const { driver, serializable } = await this.readable(this.driverFor([key], 'get'), r, deadlineMs);
+    if (!driver.storage.kv.owns(key)) throw movedAway(driver);
     const result = driver.storage.kv.get(key);
     const body = result.kv === null ? { found: false } : { found: true, kv: keyValue(result.kv) };
     return { header: this.header(driver, result.revision, serializable), ...body };
@@ -129,23 +131,45 @@ class KvHandlers {
     const invalid = validateRangeQuery(query);
     if (invalid !== null) throw invalid;
     const router = this.options.router;
-    const groups = req.bool(r, 'singleGroup') ? [groupId(decoded(() => req.uint(r, 'groupId')))] : router.dataGroups();
+    const single = req.bool(r, 'singleGroup');
+    const groups = single ? [groupId(decoded(() => req.uint(r, 'groupId')))] : router.dataGroups();
     const drivers = groups.map((g) => router.local(g));
     const reads = await Promise.all(drivers.map((d) => this.readable(d, r, deadlineMs)));
+    for (const { driver } of reads) checkOwnsRange(driver, single ? requestedBounds(r) : router.rangeOf(driver.group));
     const pages = reads.map(({ driver }) => driver.storage.kv.range(query));
     const merged = mergePages(pages, query.limit ?? Number.MAX_SAFE_INTEGER);
     const last = merged.kvs[merged.kvs.length - 1];
     const [first] = reads;
-    const single = reads.length === 1 && first !== undefined;
-    const revision = single ? (pages[0]?.revision ?? 0) : 0;
+    const one = reads.length === 1 && first !== undefined;
+    const revision = one ? (pages[0]?.revision ?? 0) : 0;
     return {
-      header: single ? this.header(first.driver, revision, first.serializable) : { ...header(0, 0, 0, this.options.nodeId, reads.some((x) => x.serializable)) },
+      header: one ? this.header(first.driver, revision, first.serializable) : { ...header(0, 0, 0, this.options.nodeId, reads.some((x) => x.serializable)) },
       kvs: merged.kvs.map(keyValue),
       more: merged.more,
       count: String(merged.count),
       nextPageToken: merged.more && last !== undefined ? Buffer.from(last.key) : Buffer.alloc(0),
     };
   }
+}
+
+/** A group that split answers WRONG_SHARD for keys it no longer owns (checked after the read barrier). */
+function movedAway(driver: GroupDriver): KvError {
+  const range = driver.storage.kv.descriptor();
+  const owned = range === null ? '' : ` (it owns ring range [${range.start}, ${range.end}))`;
+  return new KvError('WRONG_SHARD', `Cannot serve the key here: group ${driver.group} no longer owns it since a split${owned}; refresh the shard map`, { group: driver.group });
+}
+
+function requestedBounds(r: Obj): RingBounds | null {
+  const start = decoded(() => req.uint(r, 'ringStart'));
+  const end = decoded(() => req.uint(r, 'ringEnd'));
+  return start === 0 && end === 0 ? null : { start, end };
+}
+
+/** A range read must cover exactly the ring range the caller (or this node's map) expects of the group. */
+function checkOwnsRange(driver: GroupDriver, expected: RingBounds | null): void {
+  const owned = driver.storage.kv.descriptor();
+  if (owned === null || expected === null || (owned.start === expected.start && owned.end === expected.end)) return;
+  throw new KvError('WRONG_SHARD', `Cannot read the range from group ${driver.group}: it owns ring range [${owned.start}, ${owned.end}), not the [${expected.start}, ${expected.end}) asked for (a split is in progress or the shard map is stale); refresh the map and retry`, { group: driver.group });
 }
 
 /** Keys a write touches, to pick its group. Ranges inside a txn cannot be routed when sharded. */
@@ -166,5 +190,7 @@ function keysOf(body: KvCommandBody, sharded: boolean): Uint8Array[] {
       const keys = [...body.compares.map((c) => c.key), ...ops.flatMap((op) => (op.type === 'range' ? [] : [op.key]))];
       return keys.length > 0 ? keys : [new Uint8Array(0)];
     }
+    case 'split':
+      throw new KvError('INVALID_ARGUMENT', 'Cannot split through this call; use Cluster.Split', { field: 'request' });
   }
 }

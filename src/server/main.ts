@@ -19,6 +19,7 @@ import { GroupSet } from './groups.js';
 import { LeaderBalancer } from './leader-balancer.js';
 import { Router } from './router.js';
 import { loadKeyHasher } from '../shard/hasher.js';
+import { ringPosition } from '../shard/hash-ring.js';
 import { initialShardMap } from '../shard/shard-map.js';
 import { createKvService } from './kv-service.js';
 import { Balancer } from './balancer.js';
@@ -50,7 +51,10 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   installFatalHandlers(log);
   mkdirSync(config.dataDir, { recursive: true });
   const dbPath = join(config.dataDir, 'raftkv.db');
-  const storage = NodeStorage.open({ path: dbPath, kv: { sessionTtlMs: config.sessionTtlMs, sessionsMax: SESSIONS_MAX } });
+  const sharded = config.groups > 0;
+  const hasher = sharded ? await loadKeyHasher() : null;
+  const ringPositionOf = hasher === null ? {} : { ringPosition: (key: Uint8Array) => ringPosition(hasher, key) };
+  const storage = NodeStorage.open({ path: dbPath, kv: { sessionTtlMs: config.sessionTtlMs, sessionsMax: SESSIONS_MAX, ...ringPositionOf } });
   const configured = new Map<NodeId, string>([...config.peers].map(([id, addr]) => [nodeId(id), addr]));
   const server = new grpc.Server({
     ...peerServerOptions(),
@@ -62,14 +66,13 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
     catchUpTicksMax: config.electionTicks, logger: log });
-  const sharded = config.groups > 0;
   const initialMap = sharded && !config.join ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;
   const groups = new GroupSet({ config, self, storage, host, configured, initialMap, log, onPeersChanged: (p) => transport.setPeers(p) });
   for (const group of groups.initialGroups()) await groups.open(group);
   host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message));
   transport.setPeers(groups.peers());
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
-  const router = new Router(host, maps, sharded ? await loadKeyHasher() : null);
+  const router = new Router(host, maps, hasher);
   const control = sharded ? shardControl(config, self, { host, storage, maps, log }) : [];
   const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
   const calls = new CallTracker();

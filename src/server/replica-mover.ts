@@ -14,6 +14,7 @@ import { META_GROUP } from '../shard/placement.js';
 import { nextReconcileStep, type ReconcileStep } from '../shard/reconcile.js';
 import type { ShardMap } from '../shard/shard-map.js';
 import type { MetaMap } from './meta-map.js';
+import { encodeKvCommand } from '../storage/kv-command-codec.js';
 
 export const MOVE_INTERVAL_MS = 250;
 /** Voters of the meta group, as long as there are that many active nodes. */
@@ -45,6 +46,7 @@ export class ReplicaMover {
       if (driver.core.role !== 'leader' || driver.installing) continue;
       const want = driver.group === META_GROUP ? metaWant(map, driver.core.status().conf) : dataWant(map, driver.group);
       if (want !== null) this.stepGroup(driver, map, want);
+      if (driver.group !== META_GROUP) this.splitIfMapSays(driver, map);
     }
   }
 
@@ -60,6 +62,21 @@ export class ReplicaMover {
       this.log.info({ group: driver.group, term: status.term, step: describe(step), epoch: map.epoch }, 'replica move step');
       this.host.schedule();
     }
+  }
+
+  /**
+   * The map cut this group's range short (a Split call): propose the split entry that carves the
+   * upper part out as the group the map gives it to. A duplicate proposal applies as a no-op.
+   */
+  private splitIfMapSays(driver: GroupDriver, map: ShardMap): void {
+    const owned = driver.storage.kv.descriptor();
+    const mapped = map.ring.ranges.find((r) => r.group === driver.group);
+    if (owned === null || mapped === undefined || mapped.start !== owned.start || mapped.end >= owned.end) return;
+    const child = map.ring.rangeAt(mapped.end).group;
+    const proposed = driver.core.propose(encodeKvCommand({ type: 'split', child, mid: mapped.end, timeMs: Date.now() }));
+    if (!proposed.ok) return;
+    this.log.info({ group: driver.group, child, mid: mapped.end, index: proposed.value.index, epoch: map.epoch }, 'proposing split');
+    this.host.schedule();
   }
 
   private take(driver: GroupDriver, step: ReconcileStep): boolean {

@@ -47,6 +47,12 @@ export class Router {
     return this.maps.sharded ? this.requireMap().ring.groups().sort((a, b) => a - b) : [SINGLE_GROUP];
   }
 
+  /** The ring range this node's map gives `group`, or null when unsharded or unknown. */
+  rangeOf(group: GroupId): { start: number; end: number } | null {
+    const range = this.maps.current()?.ring.ranges.find((r) => r.group === group);
+    return range === undefined ? null : { start: range.start, end: range.end };
+  }
+
   private requireMap(): ShardMap {
     const map = this.maps.current();
     if (map === null) throw new KvError('WRONG_SHARD', 'Cannot serve the request here: this node has joined but has no shard map yet; ask another node', { ringEpoch: 0 });

@@ -39,6 +39,8 @@ export function executeCommand(table: KvTable, command: KvCommandBody, revision:
       const results = (succeeded ? command.success : command.failure).map((op) => run.op(op));
       return { result: { type: 'txn', revision: after(), succeeded, results }, revision: after() };
     }
+    case 'split':
+      throw new Error('A split is applied by the state machine (split-apply.ts), never as a KV command');
     default:
       return unreachable(command);
   }

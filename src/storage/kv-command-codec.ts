@@ -2,7 +2,7 @@
  * Binary encoding of KV commands (format 1). Varints and length-prefixed bytes as in byte-codec.ts:
  *
  *   command  = u8 format(=1) u8 tag uint timeMs bool hasSession [string id, uint seq] body
- *   tag      = 1 put | 2 delete | 3 deleteRange | 4 batchPut | 5 txn
+ *   tag      = 1 put | 2 delete | 3 deleteRange | 4 batchPut | 5 txn | 6 split (uint child, uint mid)
  *   put      = bytes key, bytes value, bool prevKv         delete = bytes key, bool prevKv
  *   range    = u8 1 bytes start bool hasEnd [bytes end] | u8 2 bytes prefix
  *   query    = range uint limit(0: none) bool keysOnly bool countOnly bool hasAfter [bytes after]
@@ -30,7 +30,7 @@ import {
 import type { KeyRange, RangeQuery } from './kv-types.js';
 
 const formatVersion = 1;
-const commandTags = { put: 1, delete: 2, deleteRange: 3, batchPut: 4, txn: 5 } as const;
+const commandTags = { put: 1, delete: 2, deleteRange: 3, batchPut: 4, txn: 5, split: 6 } as const;
 const opTags = { put: 1, delete: 2, get: 3, range: 4 } as const;
 const targets = ['value', 'version', 'createRevision', 'modRevision'] as const;
 const compareOps: readonly CompareOp[] = ['=', '!=', '<', '>'];
@@ -65,6 +65,9 @@ function writeBody(w: BytesWriter, body: KvCommandBody): void {
         w.uint(branch.length);
         for (const op of branch) writeOp(w, op);
       }
+      return;
+    case 'split':
+      w.uint(body.child).uint(body.mid);
   }
 }
 
@@ -132,6 +135,8 @@ function readBody(r: BytesReader, tag: number): KvCommandBody {
       const success = readList(r, () => readOp(r));
       return { type: 'txn', compares, success, failure: readList(r, () => readOp(r)) };
     }
+    case commandTags.split:
+      return { type: 'split', child: r.uint(), mid: r.uint() };
     default:
       throw new CodecError(`unknown command tag ${tag}`);
   }

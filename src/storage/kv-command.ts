@@ -43,7 +43,19 @@ export type KvCommandBody =
   | DeleteOp
   | { readonly type: 'deleteRange'; readonly range: KeyRange }
   | { readonly type: 'batchPut'; readonly items: readonly { readonly key: Uint8Array; readonly value: Uint8Array }[] }
-  | { readonly type: 'txn'; readonly compares: readonly Compare[]; readonly success: readonly TxnOp[]; readonly failure: readonly TxnOp[] };
+  | { readonly type: 'txn'; readonly compares: readonly Compare[]; readonly success: readonly TxnOp[]; readonly failure: readonly TxnOp[] }
+  | SplitCommand;
+
+/**
+ * Cuts the group's ring range at `mid`: keys at or above it move to group `child`, born on every
+ * replica as it applies this entry (kv-state-machine.ts). Proposed by the group's leader when the
+ * shard map says so (src/server/replica-mover.ts), never by clients.
+ */
+export interface SplitCommand {
+  readonly type: 'split';
+  readonly child: number;
+  readonly mid: number;
+}
 
 export type KvCommand = KvCommandBody & {
   /** The leader's wall clock when it proposed; session expiry uses only this (never a local clock). */
@@ -124,6 +136,8 @@ function validateOp(op: TxnOp | KvCommandBody): KvError | null {
       );
     case 'txn':
       return validateTxn(op.compares, op.success, op.failure);
+    case 'split':
+      return Number.isSafeInteger(op.child) && op.child > 0 && Number.isSafeInteger(op.mid) && op.mid > 0 ? null : invalid('split', 'split names no valid child group or ring position');
   }
 }
 

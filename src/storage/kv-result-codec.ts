@@ -59,7 +59,8 @@ export function encodeCommandResult(result: CommandResult): Uint8Array {
       w.u8(7).uint(result.revision);
       break;
     case 'confChange':
-      assert(false, 'A confChange result is never stored for a session');
+    case 'split':
+      assert(false, `A ${result.type} result is never stored for a session`);
       break;
     default:
       unreachable(result);

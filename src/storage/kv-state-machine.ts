@@ -18,10 +18,11 @@ import type { GroupId, LogIndex } from '../shared/ids.js';
 import type { KvError } from '../shared/errors.js';
 import { applyConfChange, decodeConfChange } from '../raft/conf-change.js';
 import type { ConfState, LogEntry } from '../raft/types.js';
-import { isInstalling, readApplyState, writeApplyState, type ApplyState } from './apply-state.js';
+import { hasApplyState, isInstalling, readApplyState, writeApplyState, type ApplyState, type RingBounds } from './apply-state.js';
+import { applySplit } from './split-apply.js';
 import type { StorageDatabase } from './database.js';
 import { executeCommand } from './kv-apply.js';
-import { validateRangeQuery, type KvCommand } from './kv-command.js';
+import { validateRangeQuery, type KvCommand, type KvCommandBody, type SplitCommand } from './kv-command.js';
 import { decodeKvCommand } from './kv-command-codec.js';
 import { decodeCommandResult, encodeCommandResult } from './kv-result-codec.js';
 import { KvTable } from './kv-table.js';
@@ -33,6 +34,8 @@ export interface KvStateMachineOptions {
   readonly sessionTtlMs: number;
   /** Replicated. Sessions kept per group; past it the least recently seen is evicted. */
   readonly sessionsMax: number;
+  /** A key's ring position (src/shard/hash-ring.ts); absent on an unsharded node, where no group has a range. */
+  readonly ringPosition?: (key: Uint8Array) => number;
 }
 
 type Applied = Omit<AppliedEntry, 'index'>;
@@ -48,18 +51,20 @@ export class KvStateMachine {
     readonly group: GroupId,
     private readonly initial: InitialState,
     private readonly options: KvStateMachineOptions,
+    /** The range a founding data group starts with; null for the meta group or when unsharded. */
+    private readonly initialRange: RingBounds | null = null,
   ) {
     assert(Number.isSafeInteger(options.sessionTtlMs) && options.sessionTtlMs > 0, 'sessionTtlMs must be positive');
     assert(Number.isSafeInteger(options.sessionsMax) && options.sessionsMax > 0, 'sessionsMax must be positive');
     this.table = new KvTable(db, group);
     this.sessions = new SessionTable(db, group);
-    this.state = readApplyState(db, group, initial);
+    this.state = readApplyState(db, group, initial, initialRange);
     this.installing = isInstalling(db, group);
   }
 
   /** Re-reads the applied state: after a snapshot install changed it underneath. */
   reload(): void {
-    this.state = readApplyState(this.db, this.group, this.initial);
+    this.state = readApplyState(this.db, this.group, this.initial, this.initialRange);
     this.installing = isInstalling(this.db, this.group);
   }
 
@@ -72,6 +77,25 @@ export class KvStateMachine {
   revision(): number {
     return this.state.revision;
   }
+  /** The ring range this group owns, or null when it is not a data group of a sharded cluster. */
+  descriptor(): RingBounds | null {
+    return this.state.range;
+  }
+
+  /** Whether `key` belongs to this group's range (always, for a group without one). */
+  owns(key: Uint8Array): boolean {
+    const range = this.state.range;
+    if (range === null || this.options.ringPosition === undefined) return true;
+    const position = this.options.ringPosition(key);
+    return position >= range.start && position < range.end;
+  }
+
+  /** Writes the initial applied state if none is on disk, so snapshots carry the group's range. */
+  persistInitialState(): void {
+    if (hasApplyState(this.db, this.group)) return;
+    this.db.transaction(() => writeApplyState(this.db, this.group, this.state));
+  }
+
   /** True while a snapshot install is under way: no reads, no applies until it finishes. */
   isInstalling(): boolean {
     return this.installing;
@@ -130,7 +154,16 @@ export class KvStateMachine {
     }
     const decoded = decodeKvCommand(entry.data);
     if (!decoded.ok) return { state, outcome: { result: errorResult(decoded.error), duplicate: false } };
-    return this.applyCommand(decoded.value, state);
+    const command = decoded.value;
+    if (command.type === 'split') return this.applySplitEntry(command, state);
+    return this.applyCommand(command, state);
+  }
+
+  private applySplitEntry(command: SplitCommand, before: ApplyState): { state: ApplyState; outcome: Applied } {
+    const positionOf = this.options.ringPosition;
+    if (positionOf === undefined) return { state: before, outcome: { result: refusal('split', 'Cannot split: this group has no ring range'), duplicate: false } };
+    const { state, childBorn } = applySplit(this.db, this.group, command, before, positionOf);
+    return { state, outcome: { result: { type: 'split', revision: state.revision, child: command.child, born: childBorn }, duplicate: false } };
   }
 
   private applyCommand(command: KvCommand, before: ApplyState): { state: ApplyState; outcome: Applied } {
@@ -143,6 +176,9 @@ export class KvStateMachine {
       const refusal = this.checkSession(session.id, session.seq, seen, clockMs);
       if (refusal !== null) return { state, outcome: refusal };
     }
+    // After the session check: a retry of a command that applied before the split gets its result.
+    const foreign = commandKeys(command).find((key) => !this.owns(key));
+    if (foreign !== undefined) return { state, outcome: { result: this.wrongShard(), duplicate: false } };
     const executed = executeCommand(this.table, command, state.revision);
     assert(executed.revision >= state.revision, 'Revision moved back');
     state = { ...state, revision: executed.revision };
@@ -151,6 +187,12 @@ export class KvStateMachine {
       if (seen === null) this.sessions.evictOverflow(this.options.sessionsMax);
     }
     return { state, outcome: { result: executed.result, duplicate: false } };
+  }
+
+  private wrongShard(): CommandResult {
+    const range = this.state.range;
+    const owned = range === null ? 'no range' : `ring range [${range.start}, ${range.end})`;
+    return { type: 'error', code: 'WRONG_SHARD', message: `Cannot apply command: a key is outside group ${this.group}'s ${owned} since a split; refresh the shard map`, field: null };
   }
 
   /** The outcome instead of applying, for a duplicate or a refused (session, seq); null to apply. */
@@ -166,6 +208,22 @@ export class KvStateMachine {
       return { result: refusal('session', `Cannot apply command: session is unknown or expired and seq ${seq} is not 1`), duplicate: false };
     }
     return null;
+  }
+}
+
+/** Point keys a command reads or writes (ranges are bounded by the rows the group holds). */
+function commandKeys(command: KvCommandBody): Uint8Array[] {
+  switch (command.type) {
+    case 'put':
+    case 'delete':
+      return [command.key];
+    case 'batchPut':
+      return command.items.map((item) => item.key);
+    case 'txn':
+      return [...command.compares.map((c) => c.key), ...[...command.success, ...command.failure].flatMap((op) => (op.type === 'range' ? [] : [op.key]))];
+    case 'deleteRange':
+    case 'split':
+      return [];
   }
 }
 

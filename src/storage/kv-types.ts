@@ -66,6 +66,8 @@ export type CommandResult =
   | { readonly type: 'error'; readonly code: KvErrorCode; readonly message: string; readonly field: string | null }
   /** An empty normal entry (a new leader's no-op). */
   | { readonly type: 'noop'; readonly revision: number }
+  /** A split entry (split-apply.ts): `born` when the child's state was written on this node. */
+  | { readonly type: 'split'; readonly revision: number; readonly child: number; readonly born: boolean }
   | { readonly type: 'confChange'; readonly conf: ConfState };
 
 export interface AppliedEntry {

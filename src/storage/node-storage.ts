@@ -11,9 +11,10 @@ import type { InitialState } from '../raft/bootstrap.js';
 import path from 'node:path';
 import { assert } from '../shared/assert.js';
 import { groupId, type GroupId } from '../shared/ids.js';
-import { intColumn } from './sql-row.js';
+import { confToText, intColumn } from './sql-row.js';
 import type { HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
 import { StorageDatabase } from './database.js';
+import type { RingBounds } from './apply-state.js';
 import { KvStateMachine, type KvStateMachineOptions } from './kv-state-machine.js';
 import type { ProducedSnapshot } from './snapshot-producer.js';
 import { SqliteLogStore } from './raft-log-store.js';
@@ -63,11 +64,11 @@ export class NodeStorage {
    * Loads a group (creating nothing until its first write) and finishes what a crash interrupted:
    * cuts a partly received snapshot back to its durable size, or completes a snapshot install.
    */
-  async openGroup(group: GroupId, initial: InitialState): Promise<GroupStorage> {
+  async openGroup(group: GroupId, initial: InitialState, range: RingBounds | null = null): Promise<GroupStorage> {
     assert(!this.groups.has(group), `Group ${group} is already open`);
     const storage: GroupStorage = {
       log: new SqliteLogStore(this.db, group, initial),
-      kv: new KvStateMachine(this.db, group, initial, this.kvOptions),
+      kv: new KvStateMachine(this.db, group, initial, this.kvOptions, range),
       initial,
     };
     this.groups.set(group, storage);
@@ -78,6 +79,27 @@ export class NodeStorage {
     assert(kv.appliedIndex() >= log.snapshotMeta().index, `Group ${group} applied ${kv.appliedIndex()} is below its snapshot ${log.snapshotMeta().index}`);
     this.snapshots.removeUnreferenced(group, log.snapshotFileName(), true);
     return storage;
+  }
+
+  /**
+   * Gives a data group whose snapshot has no file yet (a founder's bootstrap, a split-born child)
+   * a real snapshot file of its applied state, so that a replica caught up by snapshot receives
+   * the group's range and keys rather than an empty bootstrap.
+   */
+  async ensureSnapshotFile(group: GroupId): Promise<void> {
+    const { log, kv } = this.group(group);
+    if (log.snapshotFileName() !== null || kv.appliedIndex() < 1 || kv.descriptor() === null) return;
+    kv.persistInitialState();
+    // A founder's bootstrap snapshot lives only in memory until now; the producer reads its term here.
+    const meta = log.snapshotMeta();
+    this.db.transaction(() => this.db.statement("INSERT OR IGNORE INTO snapshot (group_id, idx, term, conf, file) VALUES (?, ?, ?, ?, '')")
+      .run(group, meta.index, meta.term, confToText(meta.conf)));
+    this.compact(await this.produceSnapshot(group), true);
+  }
+
+  /** Forgets an open group without touching its rows (to reopen it after they changed underneath). */
+  closeGroup(group: GroupId): void {
+    this.groups.delete(group);
   }
 
   /** Groups with anything durable on this node (a restarted node reopens exactly these). */
@@ -142,10 +164,11 @@ export class NodeStorage {
    * deletes the file) when a received snapshot is being or was installed meanwhile: it replaces
    * the whole state, so this older one is useless.
    */
-  compact(produced: ProducedSnapshot): boolean {
+  compact(produced: ProducedSnapshot, replaceFileless = false): boolean {
     const { log, kv } = this.group(produced.group);
     const previous = log.snapshotFileName();
-    if (kv.isInstalling() || produced.meta.index <= log.snapshotMeta().index) {
+    const fillsIn = replaceFileless && previous === null && produced.meta.index === log.snapshotMeta().index;
+    if (kv.isInstalling() || (produced.meta.index <= log.snapshotMeta().index && !fillsIn)) {
       if (produced.file !== previous) removeFileIfPresent(path.join(this.db.snapshotDir, produced.file));
       return false;
     }

@@ -192,7 +192,9 @@ export class SqliteLogStore implements LogReader {
     const snapRow = this.db.statement('SELECT idx, term, conf, file FROM snapshot WHERE group_id = ?').get(this.group);
     const snapshot: SnapshotMeta =
       snapRow === undefined ? this.initial.snapshot : snapshotFromRow(snapRow);
-    const snapshotFile = snapRow === undefined ? null : textColumn(snapRow, 'file');
+    // '' marks a split-born group whose first snapshot file is still to be produced (split-apply.ts).
+    const file = snapRow === undefined ? '' : textColumn(snapRow, 'file');
+    const snapshotFile = file === '' ? null : file;
     const runs = new TermRuns(storageLimits.termRunsMax, snapshot);
     const sql = 'SELECT idx, term FROM raft_log WHERE group_id = ? ORDER BY idx';
     for (const row of this.db.statement(sql).iterate(this.group)) {

@@ -9,7 +9,7 @@ import { assert } from '../shared/assert.js';
 import type Database from 'better-sqlite3';
 import { intColumn, type SqlRow } from './sql-row.js';
 
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
 const schemaV1 = `
 CREATE TABLE raft_log (
@@ -30,6 +30,7 @@ CREATE TABLE snapshot_staging (
 CREATE TABLE apply_state (
   group_id INTEGER PRIMARY KEY, applied INTEGER NOT NULL, conf TEXT NOT NULL,
   revision INTEGER NOT NULL, clock_ms INTEGER NOT NULL);
+
 CREATE TABLE kv (
   group_id INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
   create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL, version INTEGER NOT NULL,
@@ -41,6 +42,12 @@ CREATE TABLE session (
 CREATE INDEX session_by_last_seen ON session (group_id, last_seen_ms, id);
 `;
 
+/** Version 2: a data group's ring range (its descriptor; NULL for the meta or an unsharded group). */
+const migrateToV2 = `
+ALTER TABLE apply_state ADD COLUMN range_start INTEGER;
+ALTER TABLE apply_state ADD COLUMN range_end INTEGER;
+`;
+
 /** Creates the schema in a fresh database, or checks the version of an existing one. */
 export function ensureSchema(sqlite: Database.Database): void {
   sqlite.transaction(() => {
@@ -48,11 +55,16 @@ export function ensureSchema(sqlite: Database.Database): void {
     const row = sqlite.prepare<[], SqlRow>('SELECT version FROM schema_version WHERE id = 1').get();
     if (row === undefined) {
       sqlite.exec(schemaV1);
+      sqlite.exec(migrateToV2);
       sqlite.prepare('INSERT INTO schema_version (id, version) VALUES (1, ?)').run(schemaVersion);
       return;
     }
-    // Later versions add a migration step per version here, each in this same transaction.
-    const found = intColumn(row, 'version');
+    // One migration step per version, each in this same transaction.
+    if (intColumn(row, 'version') === 1) {
+      sqlite.exec(migrateToV2);
+      sqlite.prepare('UPDATE schema_version SET version = 2 WHERE id = 1').run();
+    }
+    const found = intColumn(sqlite.prepare<[], SqlRow>('SELECT version FROM schema_version WHERE id = 1').get() ?? {}, 'version');
     assert(found === schemaVersion, `Cannot open database: schema version ${found}, this build knows ${schemaVersion}`);
   }).immediate();
 }

@@ -14,6 +14,7 @@
  * anything is installed. Records are bounded (storageLimits.snapshotBatch*), so reader and writer
  * hold one record at a time, never the whole snapshot.
  */
+import type { RingBounds } from './apply-state.js';
 import { nodeId, groupId as toGroupId, logIndex, term as toTerm, type GroupId, type NodeId } from '../shared/ids.js';
 import type { SnapshotMeta } from '../raft/types.js';
 import { BytesWriter, CodecError, decodeTrusted, type BytesReader } from './byte-codec.js';
@@ -27,6 +28,8 @@ export interface SnapshotHeader {
   readonly meta: SnapshotMeta;
   readonly revision: number;
   readonly clockMs: number;
+  /** The group's ring range (apply-state.ts), or null. */
+  readonly range: RingBounds | null;
 }
 
 export interface SessionRow {
@@ -57,7 +60,7 @@ function writeIds(w: BytesWriter, ids: readonly NodeId[]): void {
 function writeBody(w: BytesWriter, record: SnapshotRecord): void {
   switch (record.type) {
     case 'header': {
-      const { group, meta, revision, clockMs } = record.header;
+      const { group, meta, revision, clockMs, range } = record.header;
       w.u8(1).uint(group).uint(meta.index).uint(meta.term);
       writeIds(w, meta.conf.voters);
       writeIds(w, meta.conf.learners);
@@ -66,6 +69,8 @@ function writeBody(w: BytesWriter, record: SnapshotRecord): void {
       const addresses = Object.entries(meta.conf.addresses ?? {});
       w.uint(addresses.length);
       for (const [id, address] of addresses) w.uint(Number(id)).string(address);
+      w.bool(range !== null);
+      if (range !== null) w.uint(range.start).uint(range.end);
       return;
     }
     case 'kvs':
@@ -103,7 +108,8 @@ function readBody(r: BytesReader): SnapshotRecord {
       const addresses: Record<string, string> = {};
       for (let i = r.uint(); i > 0; i--) addresses[String(nodeId(r.uint()))] = r.string();
       const conf = Object.keys(addresses).length === 0 ? ids : { ...ids, addresses };
-      return { type: 'header', header: { group, meta: { index, term, conf }, revision, clockMs } };
+      const range = r.bool() ? { start: r.uint(), end: r.uint() } : null;
+      return { type: 'header', header: { group, meta: { index, term, conf }, revision, clockMs, range } };
     }
     case 2:
       return { type: 'kvs', rows: Array.from({ length: r.uint() }, () => readKeyValue(r)) };

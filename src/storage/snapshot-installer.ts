@@ -33,7 +33,7 @@ export async function installSnapshotFile(target: InstallTarget, meta: SnapshotM
   // The founders' bootstrap snapshot (src/raft/bootstrap.ts) has no file and travels as zero
   // bytes: it stands for the empty state with the founding membership.
   const empty = isBootstrapSnapshot(fullPath, meta);
-  const header = empty ? { revision: 0, clockMs: 0 } : await verifyFile(fullPath, group, meta);
+  const header = empty ? { revision: 0, clockMs: 0, range: null } : await verifyFile(fullPath, group, meta);
   // 2. Durable marker: from here until step 5 the group's keys may be partly replaced.
   db.transaction(() => db.statement('UPDATE snapshot_staging SET installing = 1 WHERE group_id = ?').run(group));
   kv.reload();
@@ -45,7 +45,7 @@ export async function installSnapshotFile(target: InstallTarget, meta: SnapshotM
   // 5. Commit point: applied state, log snapshot and the end of staging, all in one transaction.
   try {
     db.transaction(() => {
-      writeApplyState(db, group, { applied: meta.index, conf: meta.conf, revision: header.revision, clockMs: header.clockMs });
+      writeApplyState(db, group, { applied: meta.index, conf: meta.conf, revision: header.revision, clockMs: header.clockMs, range: header.range });
       log.installSnapshot(meta, file);
       db.statement('DELETE FROM snapshot_staging WHERE group_id = ?').run(group);
     });

@@ -14,6 +14,7 @@ import type Database from 'better-sqlite3';
 import { assert } from '../shared/assert.js';
 import { logIndex, term as toTerm, type GroupId } from '../shared/ids.js';
 import type { ConfState, SnapshotMeta } from '../raft/types.js';
+import { rangeFromRow } from './apply-state.js';
 import { openReader } from './database.js';
 import { yieldToEventLoop } from './event-loop.js';
 import { keySuccessor, kvFromRow } from './kv-table.js';
@@ -67,12 +68,12 @@ function get(reader: Database.Database, sql: string, ...params: unknown[]): SqlR
 function readHeader(reader: Database.Database, group: GroupId, bootstrap: ConfState): SnapshotHeader {
   const staging = get(reader, 'SELECT installing FROM snapshot_staging WHERE group_id = ?', group);
   assert(staging === undefined || intColumn(staging, 'installing') === 0, `Cannot snapshot group ${group}: an install is under way`);
-  const state = get(reader, 'SELECT applied, conf, revision, clock_ms FROM apply_state WHERE group_id = ?', group);
+  const state = get(reader, 'SELECT applied, conf, revision, clock_ms, range_start, range_end FROM apply_state WHERE group_id = ?', group);
   const applied = state === undefined ? 0 : intColumn(state, 'applied');
   const conf = state === undefined ? bootstrap : confFromText(textColumn(state, 'conf'));
   const meta: SnapshotMeta = { index: logIndex(applied), term: toTerm(termAt(reader, group, applied)), conf };
   const revision = state === undefined ? 0 : intColumn(state, 'revision');
-  return { group, meta, revision, clockMs: state === undefined ? 0 : intColumn(state, 'clock_ms') };
+  return { group, meta, revision, clockMs: state === undefined ? 0 : intColumn(state, 'clock_ms'), range: state === undefined ? null : rangeFromRow(state) };
 }
 
 /** Term of the applied entry: in the log, or the current snapshot's when nothing was applied since. */

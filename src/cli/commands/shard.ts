@@ -2,10 +2,12 @@
  * `kvctl shard list`: the shard map, one row per data group: its ring range (hex, inclusive) and
  * share of the ring, its replicas (preferred leader first), and its leader and term as the nodes
  * hosting it report them. An unsharded cluster shows its one group 0 over the whole ring.
+ * The other subcommands change the map (sent to the meta group's leader): move a replica, split a
+ * group, decommission a node, pause or resume the balancer.
  */
 import type { ShardMapInfo } from '../../client/kv-client.js';
 import { RING_SIZE } from '../../shard/hash-ring.js';
-import { expectArgs, UsageError } from './args.js';
+import { expectArgs, parseCount, UsageError } from './args.js';
 import { EXIT, type Command, type CommandContext } from './context.js';
 
 /** Hex digits of a ring position (48 bits). */
@@ -51,31 +53,77 @@ function shardJson(row: ShardRow): Record<string, unknown> {
 async function list(context: CommandContext): Promise<void> {
   const map = await context.client().shardMap();
   const rows = shardRows(map);
+  const leaving = (map.nodeStates ?? []).filter((n) => n.state !== 'active').map((n) => `node ${n.nodeId} ${n.state}`);
   const note = map.epoch === 0
     ? 'Unsharded cluster (epoch 0): every key is in group 0'
-    : `Shard map epoch ${map.epoch}: ${rows.length} groups on ${map.nodes.length} nodes`;
+    : `Shard map epoch ${map.epoch}: ${rows.length} groups on ${map.nodes.length} nodes${map.balancerPaused === true ? '; balancer paused' : ''}${leaving.length > 0 ? `; ${leaving.join(', ')}` : ''}`;
   context.out.show({
     note,
     columns: ['GROUP', 'RANGE', 'SHARE', 'REPLICAS', 'LEADER', 'TERM'],
     rows: rows.map(shardTableRow),
-    json: { epoch: map.epoch, groups: rows.map(shardJson), nodes: map.nodes.map((n) => ({ nodeId: n.nodeId, address: n.address })) },
+    json: {
+      epoch: map.epoch, balancerPaused: map.balancerPaused ?? false, groups: rows.map(shardJson),
+      nodes: map.nodes.map((n) => ({ nodeId: n.nodeId, address: n.address, state: map.nodeStates?.find((s) => s.nodeId === n.nodeId)?.state ?? 'active' })),
+    },
   });
+}
+
+/** The map-changing subcommands: what to call, and what to say once the new map is committed. */
+async function change(context: CommandContext, verb: string, rest: readonly string[]): Promise<void> {
+  const client = context.client();
+  const id = (text: string | undefined, what: string): number => parseCount(text ?? '', what, 1);
+  let done: { epoch: number; text: string };
+  switch (verb) {
+    case 'move': {
+      const [g, from, to] = expectArgs(rest, ['GROUP', 'FROM', 'TO'], 'shard move');
+      const r = await client.replicaMove(id(g, 'GROUP'), id(from, 'FROM'), id(to, 'TO'));
+      done = { epoch: r.epoch, text: `group ${g} will move from node ${from} to node ${to}` };
+      break;
+    }
+    case 'split': {
+      const [g] = expectArgs(rest, ['GROUP'], 'shard split');
+      const r = await client.split(id(g, 'GROUP'));
+      done = { epoch: r.epoch, text: `group ${g} splits; group ${r.newGroupId} takes the upper half of its range` };
+      break;
+    }
+    case 'decommission': {
+      const [n] = expectArgs(rest, ['NODE'], 'shard decommission');
+      const r = await client.nodeDecommission(id(n, 'NODE'));
+      done = { epoch: r.epoch, text: `node ${n} is decommissioning: its replicas move away; stop it once 'shard list' shows none on it` };
+      break;
+    }
+    default: {
+      expectArgs(rest, [], `shard ${verb}`);
+      const r = await client.balancerPause(verb === 'pause');
+      done = { epoch: r.epoch, text: `balancer ${verb === 'pause' ? 'paused' : 'resumed'}` };
+    }
+  }
+  context.out.show({ note: `${done.text} (shard map epoch ${done.epoch})`, columns: [], rows: [], json: { epoch: done.epoch, result: done.text } });
 }
 
 export const shardCommand: Command = {
   name: 'shard',
-  usage: ['shard list'],
-  brief: 'shard list',
-  summary: 'groups: ring ranges, replicas and leaders',
+  usage: ['shard list', 'shard move GROUP FROM TO', 'shard split GROUP', 'shard decommission NODE', 'shard pause', 'shard resume'],
+  brief: 'shard list|move|split|decommission|pause|resume',
+  summary: 'groups: ring ranges, replicas and leaders; moves and splits',
   details: `list the data groups of the shard map: each group's range of the hash ring (hex, inclusive) and its share,
 its replicas (the preferred leader first), and its leader and term as the nodes hosting it report them ("-": none known).
-A key's ring position is the top 48 bits of xxHash64 of the key, or of its {hash tag} (docs/sharding.md).`,
+A key's ring position is the top 48 bits of xxHash64 of the key, or of its {hash tag} (docs/sharding.md).
+move, split, decommission, pause and resume change the shard map; the group leaders carry the change out in
+the background (watch 'shard list'). split is not idempotent: each call splits again.`,
   flags: {},
   async run(context) {
     const [verb, ...rest] = context.args;
-    if (verb !== 'list') throw new UsageError(verb === undefined ? 'shard: missing list' : `shard: unknown subcommand "${verb}" (list)`, 'shard');
-    expectArgs(rest, [], 'shard list');
-    await list(context);
+    const verbs = ['list', 'move', 'split', 'decommission', 'pause', 'resume'];
+    if (verb === undefined || !verbs.includes(verb)) {
+      throw new UsageError(verb === undefined ? 'shard: missing subcommand' : `shard: unknown subcommand "${verb}" (${verbs.join(', ')})`, 'shard');
+    }
+    if (verb === 'list') {
+      expectArgs(rest, [], 'shard list');
+      await list(context);
+    } else {
+      await change(context, verb, rest);
+    }
     return EXIT.ok;
   },
 };
