@@ -59,34 +59,48 @@ function byLoad(counts: Map<NodeId, number>): NodeId[] {
 function* evacuations(map: ShardMap, active: readonly NodeId[]): Generator<PlannedMove> {
   const load = countBy(map, active, (r) => r);
   for (const p of [...map.placements.values()].sort((a, b) => a.group - b.group)) {
+    const members = new Set(p.replicas); // grows as this group gains targets, so no node is picked twice
     for (const from of p.replicas) {
       if (active.includes(from)) continue;
-      const to = byLoad(load).find((n) => !p.replicas.includes(n));
+      const to = byLoad(load).find((n) => !members.has(n));
       if (to === undefined) continue;
+      members.add(to);
       load.set(to, (load.get(to) ?? 0) + 1);
       yield { group: p.group, from, to };
     }
   }
 }
 
+/**
+ * The first (most loaded, least loaded) pair of nodes more than one apart for which `pick` finds a
+ * group to change; trying every pair matters when the two extremes share no suitable group.
+ */
+function firstPair<T>(counts: Map<NodeId, number>, pick: (most: NodeId, least: NodeId) => T | undefined): T | null {
+  const ascending = byLoad(counts);
+  for (const most of [...ascending].reverse()) {
+    for (const least of ascending) {
+      if ((counts.get(most) ?? 0) - (counts.get(least) ?? 0) <= 1) break;
+      const found = pick(most, least);
+      if (found !== undefined) return found;
+    }
+  }
+  return null;
+}
+
 function spread(map: ShardMap, active: readonly NodeId[]): PlannedMove | null {
-  const order = byLoad(countBy(map, active, (r) => r));
-  const loads = countBy(map, active, (r) => r);
-  const least = order[0];
-  const most = order[order.length - 1];
-  if (least === undefined || most === undefined || (loads.get(most) ?? 0) - (loads.get(least) ?? 0) <= 1) return null;
-  const candidates = [...map.placements.values()].filter((p) => p.replicas.includes(most) && !p.replicas.includes(least));
-  // Prefer moving a replica that is not the preferred leader: no leadership has to move with it.
-  const pick = candidates.find((p) => p.replicas[0] !== most) ?? candidates[0];
-  return pick === undefined ? null : { group: pick.group, from: most, to: least };
+  const placements = [...map.placements.values()];
+  return firstPair(countBy(map, active, (r) => r), (most, least) => {
+    const candidates = placements.filter((p) => p.replicas.includes(most) && !p.replicas.includes(least));
+    // Prefer moving a replica that is not the preferred leader: no leadership has to move with it.
+    const pick = candidates.find((p) => p.replicas[0] !== most) ?? candidates[0];
+    return pick === undefined ? undefined : { group: pick.group, from: most, to: least };
+  });
 }
 
 function evenLeaders(map: ShardMap, active: readonly NodeId[]): { group: GroupId; leader: NodeId } | null {
-  const counts = countBy(map, active, (r) => r.slice(0, 1));
-  const order = byLoad(counts);
-  const least = order[0];
-  const most = order[order.length - 1];
-  if (least === undefined || most === undefined || (counts.get(most) ?? 0) - (counts.get(least) ?? 0) <= 1) return null;
-  const pick = [...map.placements.values()].find((p) => p.replicas[0] === most && p.replicas.includes(least));
-  return pick === undefined ? null : { group: pick.group, leader: least };
+  const placements = [...map.placements.values()];
+  return firstPair(countBy(map, active, (r) => r.slice(0, 1)), (most, least) => {
+    const pick = placements.find((p) => p.replicas[0] === most && p.replicas.includes(least));
+    return pick === undefined ? undefined : { group: pick.group, leader: least };
+  });
 }
