@@ -105,6 +105,6 @@ describe('kvctl on a sharded cluster', () => {
     const [get, scan, health] = await Promise.all([run(['get', keys[0] ?? '', '-o', 'json'], only), run(['scan', '--prefix', 'e2e-shard/', '-o', 'json'], only), run(['endpoint', 'health'])]);
     expect(JSON.parse(get.stdout)).toMatchObject({ key: keys[0], value: `v-${keys[0]}` });
     expect((JSON.parse(scan.stdout) as { key: string }[]).map((kv) => kv.key)).toEqual([...keys].sort());
-    expect([health.code, tableRows(health.stdout).slice(1).map((r) => r[1])]).toEqual([0, ['true', 'true', 'true']]);
+    expect([health.code, tableRows(health.stdout).slice(1).map((r) => r[1])], health.stdout).toEqual([0, ["true", "true", "true"]]);
   });
 });
