@@ -69,7 +69,8 @@ async function planRaftkv(options: RaftkvOptions, context: ClusterContext): Prom
       '--data-dir', join(context.dataDir, `n${node}`), '--log-level', options.logLevel,
       '--tick-ms', String(options.tickMs), '--election-ticks', String(options.electionTicks),
       '--heartbeat-ticks', String(options.heartbeatTicks),
-      ...(options.groups === 1 ? [] : ['--groups', String(options.groups)]),
+      // One group is the unsharded server (--groups 0), the fair match for etcd's single group.
+      '--groups', String(options.groups === 1 ? 0 : options.groups),
     ];
     return { node, argv, cwd: repoRoot, logPath: join(context.logDir, `n${node}.log`) };
   });

@@ -33,7 +33,7 @@ export interface ServerConfig {
   readonly snapshotEntries: number;
   /** Serve reads from the leader's lease, without a heartbeat round (opt-in; see docs). */
   readonly leaseReads: boolean;
-  /** Data groups a new cluster is founded with (0: one unsharded group 0). */
+  /** Data groups a new cluster is founded with (default 16; 0: one unsharded group 0, as etcd). */
   readonly groups: number;
   /** Replicas of each data group. */
   readonly replicas: number;
@@ -57,7 +57,7 @@ export const defaultServerConfig = {
   sessionTtlMs: 10 * 60_000,
   snapshotEntries: 10_000,
   leaseReads: false,
-  groups: 0,
+  groups: 16,
   replicas: 3,
   balanceLeaders: true,
   quiesce: true,

@@ -25,7 +25,7 @@ export interface ServeFlags {
   readonly electionTicks: number;
   /** Start empty and wait to be added (`--join`). */
   readonly join?: boolean;
-  /** Further `raftkv serve` flags. */
+  /** Further `raftkv serve` flags. Without `--groups` among them the node runs unsharded (`--groups 0`). */
   readonly extra?: readonly string[];
 }
 
@@ -38,6 +38,8 @@ export function serveArgv(flags: ServeFlags, entry = serverEntryDefault): string
     '--tick-ms', String(flags.tickMs), '--election-ticks', String(flags.electionTicks),
     ...(flags.advertise === undefined ? [] : ['--advertise', flags.advertise]),
     ...(flags.join === true ? ['--join'] : []),
+    // Suites that test one group say so: the server's default is a sharded cluster.
+    ...(flags.extra?.includes('--groups') === true ? [] : ['--groups', '0']),
     ...(flags.extra ?? []),
   ];
 }
