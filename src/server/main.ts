@@ -13,7 +13,7 @@ import { NodeStorage } from '../storage/node-storage.js';
 import { NodeHost } from '../runtime/node-host.js';
 import { GrpcPeerTransport, peerServerOptions } from '../transport/grpc-peer-transport.js';
 import { clusterServiceDefinition, kvServiceDefinition } from '../transport/proto-loader.js';
-import type { ServerConfig } from './config.js';
+import { ConfigError, type ServerConfig } from './config.js';
 import { createClusterService } from './cluster-service.js';
 import { GroupSet } from './groups.js';
 import { LeaderBalancer } from './leader-balancer.js';
@@ -55,6 +55,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const hasher = sharded ? await loadKeyHasher() : null;
   const ringPositionOf = hasher === null ? {} : { ringPosition: (key: Uint8Array) => ringPosition(hasher, key) };
   const storage = NodeStorage.open({ path: dbPath, kv: { sessionTtlMs: config.sessionTtlMs, sessionsMax: SESSIONS_MAX, ...ringPositionOf } });
+  checkFoundingGroups(storage, config);
   const configured = new Map<NodeId, string>([...config.peers].map(([id, addr]) => [nodeId(id), addr]));
   const server = new grpc.Server({
     ...peerServerOptions(),
@@ -121,6 +122,21 @@ function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHos
   if (config.balanceLeaders) control.push(new LeaderBalancer(self, host, maps, log.child({ component: 'balancer' })));
   if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' })));
   return control;
+}
+
+/**
+ * A data directory keeps the group count its cluster was founded with: restarting it with another
+ * --groups would hide its data behind a different routing. A directory from before this setting
+ * was recorded was founded unsharded if it holds only group 0.
+ */
+function checkFoundingGroups(storage: NodeStorage, config: ServerConfig): void {
+  const stored = storage.storedGroups();
+  const legacy = stored.length > 0 && stored.every((g) => g === 0) ? '0' : String(config.groups);
+  const founded = Number(storage.settleSetting('groups', legacy));
+  if (founded !== config.groups) {
+    storage.close();
+    throw new ConfigError(`Setting groups is ${config.groups}, but the data in ${config.dataDir} belongs to a cluster founded with --groups ${founded}; start with --groups ${founded}`);
+  }
 }
 
 function bind(server: grpc.Server, address: string): Promise<number> {

@@ -162,6 +162,7 @@ export class KvStateMachine {
   private applySplitEntry(command: SplitCommand, before: ApplyState): { state: ApplyState; outcome: Applied } {
     const positionOf = this.options.ringPosition;
     if (positionOf === undefined) return { state: before, outcome: { result: refusal('split', 'Cannot split: this group has no ring range'), duplicate: false } };
+    if (command.child === this.group) return { state: before, outcome: { result: refusal('split', `Cannot split group ${this.group} into itself`), duplicate: false } };
     const { state, childBorn } = applySplit(this.db, this.group, command, before, positionOf);
     return { state, outcome: { result: { type: 'split', revision: state.revision, child: command.child, born: childBorn }, duplicate: false } };
   }

@@ -11,7 +11,7 @@ import type { InitialState } from '../raft/bootstrap.js';
 import path from 'node:path';
 import { assert } from '../shared/assert.js';
 import { groupId, type GroupId } from '../shared/ids.js';
-import { confToText, intColumn } from './sql-row.js';
+import { confToText, intColumn, textColumn } from './sql-row.js';
 import type { HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
 import { StorageDatabase } from './database.js';
 import type { RingBounds } from './apply-state.js';
@@ -100,6 +100,16 @@ export class NodeStorage {
   /** Forgets an open group without touching its rows (to reopen it after they changed underneath). */
   closeGroup(group: GroupId): void {
     this.groups.delete(group);
+  }
+
+  /**
+   * The value this node first ran with for a setting that must never change (e.g. the number of
+   * groups its cluster was founded with): records `value` the first time, returns what is stored.
+   */
+  settleSetting(name: string, value: string): string {
+    this.db.transaction(() => this.db.statement('INSERT OR IGNORE INTO node_setting (name, value) VALUES (?, ?)').run(name, value));
+    const row = this.db.statement('SELECT value FROM node_setting WHERE name = ?').get(name);
+    return row === undefined ? value : textColumn(row, 'value');
   }
 
   /** Groups with anything durable on this node (a restarted node reopens exactly these). */
