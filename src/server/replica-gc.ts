@@ -2,9 +2,11 @@
  * Deletes replicas this node no longer belongs to. A replica removed from its group is not told
  * (the leader stops talking to it), so for each hosted data group the shard map no longer places
  * here, this node asks a node the map does place it on for the group's membership. Only when that
- * replica has applied at least as far as ours and does not list us was our removal committed, and
- * only then is it safe to drop our copy: until then we may still be a voter whose log a quorum
- * needs. Each deletion is logged ('removed replica').
+ * replica has applied at least as far as our log reaches (not just our applied index) and does not
+ * list us is our copy useless: every entry we hold is committed and, by then, outside any
+ * configuration that counts us, so no quorum can need it (single-server changes keep committed
+ * entries on every later majority). A stale answer, or a re-add we have entries of, keeps the
+ * replica. Each deletion is logged ('removed replica').
  */
 import { KvStub } from '../client/kv-stub.js';
 import type { GroupId, NodeId } from '../shared/ids.js';
@@ -61,8 +63,8 @@ export class ReplicaGc {
       if (address === undefined) continue;
       const answer = await this.ask(address, driver.group);
       if (answer === null) continue;
-      const applied = driver.storage.kv.appliedIndex();
-      if (answer.applied >= applied && !answer.members.includes(this.self)) this.destroy(driver, node, answer.applied);
+      const held = driver.core.status().lastIndex;
+      if (answer.applied >= held && !answer.members.includes(this.self)) this.destroy(driver, node, answer.applied);
       return;
     }
   }
@@ -83,6 +85,6 @@ export class ReplicaGc {
     if (driver.installing || driver.producing) return;
     this.host.removeGroup(driver.group);
     this.storage.destroyGroup(driver.group);
-    this.log.info({ group: driver.group, peer: askedNode, applied: driver.storage.kv.appliedIndex(), theirApplied }, 'removed replica');
+    this.log.info({ group: driver.group, peer: askedNode, index: driver.core.status().lastIndex, theirApplied }, 'removed replica');
   }
 }
