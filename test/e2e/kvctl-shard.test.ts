@@ -1,7 +1,8 @@
 // Goal: kvctl on a sharded cluster where no node hosts every group (3 nodes, 8 groups, 2 replicas
 // each): `shard list` shows every group's ring range, share, replicas, leader and term (table and
 // JSON), `endpoint status --group N` reports a data group and marks the node without a replica,
-// and data commands sent to one node reach groups that node does not host. Method: one cluster
+// and data commands sent to one node reach groups that node does not host; shard pause, move,
+// split and resume change the map and the cluster carries them out. Method: one cluster
 // without leader balancing; wait until every group has a leader; kvctl runs as a subprocess.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeShardMap } from '../../src/client/cluster-types.js';
@@ -107,4 +108,36 @@ describe('kvctl on a sharded cluster', () => {
     expect((JSON.parse(scan.stdout) as { key: string }[]).map((kv) => kv.key)).toEqual([...keys].sort());
     expect([health.code, tableRows(health.stdout).slice(1).map((r) => r[1])], health.stdout).toEqual([0, ["true", "true", "true"]]);
   });
+
+  it('shard pause, move, split and resume change the map, and the cluster carries them out', async () => {
+    const c = live();
+    const paused = await run(['shard', 'pause']);
+    expect([paused.code, paused.stdout.trim()]).toEqual([0, expect.stringMatching(/^balancer paused \(shard map epoch \d+\)$/)]);
+    expect((await run(['shard', 'list'])).stdout.split('\n')[0]).toContain('; balancer paused');
+    const map = decodeShardMap(await c.stub(1).callCluster('ShardMap', {}, { deadlineMs: 2_000 }));
+    const group = map.groups.find((g) => !g.replicas.includes(3));
+    if (group === undefined) throw new Error('every group has a replica on node 3');
+    const from = group.replicas[0] ?? 0;
+    const moved = await run(['shard', 'move', String(group.group), String(from), '3']);
+    expect([moved.code, moved.stdout]).toEqual([0, expect.stringContaining(`group ${group.group} will move from node ${from} to node 3`)]);
+    const refused = await run(['shard', 'move', String(group.group), String(from), '3']);
+    expect([refused.code, refused.stderr]).toEqual([expect.any(Number), expect.stringContaining(`it has no replica there`)]);
+    expect(refused.code).not.toBe(0);
+    const split = await run(['shard', 'split', '1', '-o', 'json']);
+    expect(split.code).toBe(0);
+    const born = GROUPS + 1;
+    expect(JSON.parse(split.stdout)).toMatchObject({ result: `group 1 splits; group ${born} takes the upper half of its range` });
+    await pollUntil(`node 3 hosts group ${group.group} and group ${born} has a leader`, 30_000, async () => {
+      const now = decodeShardMap(await c.stub(3).callCluster('ShardMap', {}, { deadlineMs: 1_000 }));
+      const hosted = now.groups.find((g) => g.group === group.group);
+      const child = now.groups.find((g) => g.group === born);
+      return hosted !== undefined && hosted.leaderId > 0 && child !== undefined && child.leaderId > 0 ? true : undefined;
+    }, 200);
+    const resumed = await run(['shard', 'resume']);
+    expect(resumed.code).toBe(0);
+    expect((await run(['shard', 'list'])).stdout.split('\n')[0]).toMatch(new RegExp(`^Shard map epoch \\d+: ${GROUPS + 1} groups on 3 nodes$`));
+    const keys = Array.from({ length: 8 }, (_, i) => `e2e-shard/${i}`);
+    const scan = await run(['scan', '--prefix', 'e2e-shard/', '-o', 'json']);
+    expect((JSON.parse(scan.stdout) as { key: string }[]).map((kv) => kv.key)).toEqual([...keys].sort());
+  }, 60_000);
 });
