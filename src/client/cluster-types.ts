@@ -145,6 +145,9 @@ export interface ShardGroup {
   /** 0 when unknown. */
   readonly leaderId: number;
   readonly term: number;
+  /** The applied membership as the answering node knows it (empty: not hosted there); differs from `replicas` during a move. */
+  readonly voters?: readonly number[];
+  readonly learners?: readonly number[];
 }
 
 /**
@@ -176,6 +179,7 @@ export function decodeShardMap(response: Message): ShardMapInfo {
     ranges: listField(response, 'ranges').map((r) => ({ start: u64(r, 'start'), end: u64(r, 'end'), group: u64(r, 'groupId') })),
     groups: listField(response, 'groups').map((g) => ({
       group: u64(g, 'groupId'), replicas: listField(g, 'replicas').map((n) => u64({ n }, 'n')), leaderId: u64(g, 'leaderId'), term: u64(g, 'term'),
+      voters: listField(g, 'voters').map((n) => u64({ n }, 'n')), learners: listField(g, 'learners').map((n) => u64({ n }, 'n')),
     })),
     nodes: listField(response, 'nodes').map(decodeMember),
     nodeStates: listField(response, 'nodeStates').map((n) => ({ nodeId: u64(n, 'nodeId'), state: String((n as Record<string, unknown>)['state'] ?? '') })),
@@ -202,7 +206,7 @@ export function mergeShardMaps(maps: readonly ShardMapInfo[]): ShardMapInfo {
   const groups = newest.groups.map((group) => {
     const seen = maps.filter((m) => m.epoch === newest.epoch).flatMap((m) => m.groups.filter((g) => g.group === group.group));
     const best = seen.reduce(better, group);
-    return { ...group, leaderId: best.leaderId, term: best.term };
+    return { ...group, leaderId: best.leaderId, term: best.term, voters: best.voters ?? [], learners: best.learners ?? [] };
   });
   return { ...newest, groups };
 }

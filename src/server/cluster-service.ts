@@ -87,7 +87,10 @@ class ClusterHandlers {
     const map = router.shardMap();
     const info = (group: GroupId, replicas: readonly NodeId[]): Obj => {
       const status = host.group(group)?.core.status();
-      return { groupId: String(group), replicas: replicas.map(String), leaderId: String(status?.leader ?? 0), term: String(status?.term ?? 0) };
+      return {
+        groupId: String(group), replicas: replicas.map(String), leaderId: String(status?.leader ?? 0), term: String(status?.term ?? 0),
+        voters: (status?.conf.voters ?? []).map(String), learners: (status?.conf.learners ?? []).map(String),
+      };
     };
     const groups = map === null
       ? [info(groupId(0), host.group(groupId(0))?.core.status().conf.voters ?? [])]

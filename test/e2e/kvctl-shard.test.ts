@@ -50,14 +50,15 @@ describe('kvctl on a sharded cluster', () => {
     const [note, ...lines] = table.stdout.trimEnd().split('\n');
     expect(note).toBe(`Shard map epoch 1: ${GROUPS} groups on 3 nodes`);
     const rows = tableRows(lines.join('\n'));
-    expect(rows[0]).toEqual(['GROUP', 'RANGE', 'SHARE', 'REPLICAS', 'LEADER', 'TERM']);
+    expect(rows[0]).toEqual(['GROUP', 'RANGE', 'SHARE', 'REPLICAS', 'MEMBERS', 'LEADER', 'TERM']);
     expect(isAligned(lines.join('\n'), rows[0] ?? [])).toBe(true);
     const body = rows.slice(1);
     expect(body.map((r) => r[0])).toEqual(Array.from({ length: GROUPS }, (_, i) => String(i + 1)));
     expect(body[0]?.[1]).toMatch(/^000000000000-[0-9a-f]{12}$/);
     expect(body[GROUPS - 1]?.[1]).toMatch(/^[0-9a-f]{12}-ffffffffffff$/);
     for (const [i, row] of body.entries()) {
-      const [, range = '', share, replicas = '', leader = '', term = ''] = row;
+      const [, range = '', share, replicas = '', members, leader = '', term = ''] = row;
+      expect(members).toBe('=');
       const next = body[i + 1]?.[1]?.split('-')[0];
       if (next !== undefined) expect(parseInt(range.split('-')[1] ?? '', 16) + 1).toBe(parseInt(next, 16));
       expect(share).toBe('12.50%');

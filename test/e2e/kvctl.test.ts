@@ -183,9 +183,9 @@ describe('kvctl cluster commands', () => {
     const [note, ...lines] = list.stdout.trimEnd().split('\n');
     expect(note).toBe('Unsharded cluster (epoch 0): every key is in group 0');
     const rows = tableRows(lines.join('\n'));
-    expect(rows[0]).toEqual(['GROUP', 'RANGE', 'SHARE', 'REPLICAS', 'LEADER', 'TERM']);
-    expect(rows.slice(1).map((r) => r.slice(0, 4))).toEqual([['0', '000000000000-ffffffffffff', '100.00%', '1,2,3']]);
-    expect(['1', '2', '3']).toContain(rows[1]?.[4]);
+    expect(rows[0]).toEqual(['GROUP', 'RANGE', 'SHARE', 'REPLICAS', 'MEMBERS', 'LEADER', 'TERM']);
+    expect(rows.slice(1).map((r) => r.slice(0, 5))).toEqual([['0', '000000000000-ffffffffffff', '100.00%', '1,2,3', '=']]);
+    expect(['1', '2', '3']).toContain(rows[1]?.[5]);
   });
 
   it('endpoint health says every node is healthy', async () => {

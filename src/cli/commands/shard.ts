@@ -27,6 +27,9 @@ export interface ShardRow {
   /** 0 when no answering node knows one. */
   readonly leaderId: number;
   readonly term: number;
+  /** Applied membership as the best-informed node knows it; empty when no answering node hosts the group. */
+  readonly voters: readonly number[];
+  readonly learners: readonly number[];
 }
 
 /** One row per group, ascending; an unsharded map's group 0 owns the whole ring. */
@@ -34,19 +37,29 @@ export function shardRows(map: ShardMapInfo): ShardRow[] {
   return [...map.groups].sort((a, b) => a.group - b.group).map((g) => {
     const ranges = map.epoch === 0 ? [{ start: 0, end: RING_SIZE }] : map.ranges.filter((r) => r.group === g.group).map((r) => ({ start: r.start, end: r.end }));
     const share = ranges.reduce((sum, r) => sum + (r.end - r.start), 0) / RING_SIZE;
-    return { group: g.group, ranges, share, replicas: g.replicas, leaderId: g.leaderId, term: g.term };
+    return { group: g.group, ranges, share, replicas: g.replicas, leaderId: g.leaderId, term: g.term, voters: g.voters ?? [], learners: g.learners ?? [] };
   });
 }
 
 export function shardTableRow(row: ShardRow): string[] {
   const ranges = row.ranges.map((r) => `${ringHex(r.start)}-${ringHex(r.end - 1)}`).join(',');
-  return [String(row.group), ranges, `${(row.share * 100).toFixed(2)}%`, row.replicas.join(','), row.leaderId === 0 ? '-' : String(row.leaderId), String(row.term)];
+  return [String(row.group), ranges, `${(row.share * 100).toFixed(2)}%`, row.replicas.join(','), membersText(row), row.leaderId === 0 ? '-' : String(row.leaderId), String(row.term)];
+}
+
+/**
+ * The MEMBERS column: "=" when the applied membership is the target replica set, else the voters
+ * then the learners marked L (a move under way, e.g. "1,2,3,L4"); "-" when unknown.
+ */
+export function membersText(row: ShardRow): string {
+  if (row.voters.length === 0 && row.learners.length === 0) return '-';
+  const sameSet = row.learners.length === 0 && row.voters.length === row.replicas.length && row.voters.every((v) => row.replicas.includes(v));
+  return sameSet ? '=' : [...row.voters.map(String), ...row.learners.map((l) => `L${l}`)].join(',');
 }
 
 function shardJson(row: ShardRow): Record<string, unknown> {
   return {
     group: row.group, ranges: row.ranges.map((r) => ({ start: r.start, end: r.end, startHex: ringHex(r.start), endHex: ringHex(r.end - 1) })),
-    sharePercent: Math.round(row.share * 10_000) / 100, replicas: row.replicas, leaderId: row.leaderId, term: row.term,
+    sharePercent: Math.round(row.share * 10_000) / 100, replicas: row.replicas, voters: row.voters, learners: row.learners, leaderId: row.leaderId, term: row.term,
   };
 }
 
@@ -59,7 +72,7 @@ async function list(context: CommandContext): Promise<void> {
     : `Shard map epoch ${map.epoch}: ${rows.length} groups on ${map.nodes.length} nodes${map.balancerPaused === true ? '; balancer paused' : ''}${leaving.length > 0 ? `; ${leaving.join(', ')}` : ''}`;
   context.out.show({
     note,
-    columns: ['GROUP', 'RANGE', 'SHARE', 'REPLICAS', 'LEADER', 'TERM'],
+    columns: ['GROUP', 'RANGE', 'SHARE', 'REPLICAS', 'MEMBERS', 'LEADER', 'TERM'],
     rows: rows.map(shardTableRow),
     json: {
       epoch: map.epoch, balancerPaused: map.balancerPaused ?? false, groups: rows.map(shardJson),
@@ -107,7 +120,8 @@ export const shardCommand: Command = {
   brief: 'shard list|move|split|decommission|pause|resume',
   summary: 'groups: ring ranges, replicas and leaders; moves and splits',
   details: `list the data groups of the shard map: each group's range of the hash ring (hex, inclusive) and its share,
-its replicas (the preferred leader first), and its leader and term as the nodes hosting it report them ("-": none known).
+its target replicas (the preferred leader first), its applied membership ("=": the target; otherwise voters, then
+learners marked L, while a move is carried out), and its leader and term as the nodes hosting it report them ("-": none known).
 A key's ring position is the top 48 bits of xxHash64 of the key, or of its {hash tag} (docs/sharding.md).
 move, split, decommission, pause and resume change the shard map; the group leaders carry the change out in
 the background (watch 'shard list'). split is not idempotent: each call splits again.`,

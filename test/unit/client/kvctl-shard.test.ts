@@ -2,18 +2,26 @@
 // shard maps into one with each group's newest leader (src/client/cluster-types.ts).
 import { describe, expect, it } from 'vitest';
 import { mergeShardMaps, type ShardMapInfo } from '../../../src/client/cluster-types.js';
-import { ringHex, shardRows, shardTableRow } from '../../../src/cli/commands/shard.js';
+import { membersText, ringHex, shardRows, shardTableRow } from '../../../src/cli/commands/shard.js';
 import { shardMapInfo } from './shard-fixtures.js';
 
 describe('kvctl shard list', () => {
   it('shows each group\'s range as inclusive 12-digit hex with its share of the ring', () => {
     const rows = shardRows(shardMapInfo(3, 4, 3, new Map([[1, 2]]))).map(shardTableRow);
     expect(rows).toEqual([
-      ['1', '000000000000-3fffffffffff', '25.00%', '1,2,3', '2', '3'],
-      ['2', '400000000000-7fffffffffff', '25.00%', '2,3,1', '-', '0'],
-      ['3', '800000000000-bfffffffffff', '25.00%', '3,1,2', '-', '0'],
-      ['4', 'c00000000000-ffffffffffff', '25.00%', '1,2,3', '-', '0'],
+      ['1', '000000000000-3fffffffffff', '25.00%', '1,2,3', '-', '2', '3'],
+      ['2', '400000000000-7fffffffffff', '25.00%', '2,3,1', '-', '-', '0'],
+      ['3', '800000000000-bfffffffffff', '25.00%', '3,1,2', '-', '-', '0'],
+      ['4', 'c00000000000-ffffffffffff', '25.00%', '1,2,3', '-', '-', '0'],
     ]);
+  });
+
+  it('shows the applied membership: = when it is the target, else voters then learners marked L', () => {
+    const row = { group: 5, ranges: [], share: 0, replicas: [1, 2, 4], leaderId: 1, term: 2 };
+    expect(membersText({ ...row, voters: [1, 2, 3], learners: [4] })).toBe('1,2,3,L4');
+    expect(membersText({ ...row, voters: [1, 2, 4, 3], learners: [] })).toBe('1,2,4,3');
+    expect(membersText({ ...row, voters: [4, 1, 2], learners: [] })).toBe('=');
+    expect(membersText({ ...row, voters: [], learners: [] })).toBe('-');
   });
 
   it('shows shares of uneven ranges that add up to the whole ring', () => {
@@ -23,8 +31,8 @@ describe('kvctl shard list', () => {
   });
 
   it('shows an unsharded cluster as group 0 over the whole ring', () => {
-    const map: ShardMapInfo = { epoch: 0, ranges: [], groups: [{ group: 0, replicas: [1, 2, 3], leaderId: 3, term: 9 }], nodes: [] };
-    expect(shardRows(map).map(shardTableRow)).toEqual([['0', '000000000000-ffffffffffff', '100.00%', '1,2,3', '3', '9']]);
+    const map: ShardMapInfo = { epoch: 0, ranges: [], groups: [{ group: 0, replicas: [1, 2, 3], leaderId: 3, term: 9, voters: [3, 2, 1] }], nodes: [] };
+    expect(shardRows(map).map(shardTableRow)).toEqual([['0', '000000000000-ffffffffffff', '100.00%', '1,2,3', '=', '3', '9']]);
     expect(ringHex(2 ** 48 - 1)).toBe('ffffffffffff');
   });
 });
