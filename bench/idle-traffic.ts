@@ -36,7 +36,8 @@ async function measure(groups: number, seconds: number): Promise<Obj> {
   const cluster = await startLocalCluster({ nodes: 3, extraFlags: ['--groups', String(groups)] });
   try {
     const client = clusterClient(cluster.endpoints[0] ?? '');
-    await new Promise((r) => setTimeout(r, 8000)); // elections and leader balancing settle
+    // Elections settle and founders write each group's first snapshot file; 256 groups need ~15 s here.
+    await new Promise((r) => setTimeout(r, 20_000));
     const before = await sentToNode2(client);
     const started = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
