@@ -47,7 +47,7 @@ class KvHandlers {
 
   private driverFor(keys: readonly Uint8Array[], what: string): GroupDriver {
     const router = this.options.router;
-    return router.local(keys.length === 1 && keys[0] !== undefined ? router.groupOf(keys[0]) : router.groupOfAll(keys, what));
+    return router.local(keys.length === 1 && keys[0] !== undefined ? router.groupOf(keys[0]) : router.groupOfAll(keys, what), keys[0]);
   }
 
   private header(driver: GroupDriver, revision: number, serializable = false): Obj {

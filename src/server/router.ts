@@ -59,13 +59,25 @@ export class Router {
     return map;
   }
 
-  /** The local replica of `group`, or WRONG_SHARD. */
-  local(group: GroupId): GroupDriver {
-    const driver = this.host.group(group);
+  /**
+   * The local replica of `group`, or WRONG_SHARD. Right after a split the map already names the
+   * new group but its replicas are born only when the parent applies the split; until then the
+   * parent still owns the key (its descriptor says so, and it checks again when it applies or
+   * reads), so a request for `key` goes to the hosted group that owns it.
+   */
+  local(group: GroupId, key?: Uint8Array): GroupDriver {
+    const driver = this.host.group(group) ?? (key === undefined ? undefined : this.owner(key));
     if (driver === undefined) {
       throw new KvError('WRONG_SHARD', `Cannot serve the request here: group ${group} has no replica on this node (shard map epoch ${this.epoch})`, { ringEpoch: this.epoch, group });
     }
     return driver;
+  }
+
+  private owner(key: Uint8Array): GroupDriver | undefined {
+    for (const driver of this.host.allGroups()) {
+      if (driver.storage.kv.descriptor() !== null && driver.storage.kv.owns(key)) return driver;
+    }
+    return undefined;
   }
 
   /** The one group all `keys` belong to, or INVALID_ARGUMENT naming the groups involved. */
