@@ -3,7 +3,9 @@
 // proxies: the runner says so loudly and never skips), real faults from a seeded schedule, and
 // the history judged by the linearizability checker. Three schedules (partitions, kill -9, pause),
 // then "the checker bites": a server whose linearizable reads skip ReadIndex
-// (broken-read-server.ts) must be reported not linearizable when a node is cut off.
+// (broken-read-server.ts) must be reported not linearizable when a node is cut off. Then one run
+// on a sharded cluster (16 data groups on 5 nodes, 3 replicas each): clients route by the shard
+// map, and partitions, kill -9, replica moves and splits hit it at once.
 // Method: `runJepsen()` in-process with fixed seeds; a failing run keeps its directory (history,
 // node logs, nemesis log, timelines) and the assertion message prints where it is.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,12 +43,12 @@ function appliedFaults(outcome: RunOutcome): number {
   return Number((outcome.results['nemesis'] as Record<string, unknown>)['applied']);
 }
 
-describe(`Jepsen-style fault runs, 3 nodes (${mode})`, () => {
-  afterAll(() => {
-    if (keep) console.error(`[jepsen] run directories kept for inspection under ${outDir}`);
-    else rmSync(outDir, { recursive: true, force: true });
-  });
+afterAll(() => {
+  if (keep) console.error(`[jepsen] run directories kept for inspection under ${outDir}`);
+  else rmSync(outDir, { recursive: true, force: true });
+});
 
+describe(`Jepsen-style fault runs, 3 nodes (${mode})`, () => {
   it.each([
     ['partitions', 101, ['partition-halves', 'isolate-leader', 'majority-ring', 'bridge', 'one-way'], ['register', 'set']],
     ['kill -9 and restart', 202, ['kill'], ['register', 'bank']],
@@ -68,5 +70,18 @@ describe(`Jepsen-style fault runs, 3 nodes (${mode})`, () => {
     expect(appliedFaults(outcome), `no fault was applied; see ${outcome.runDir}`).toBeGreaterThan(0);
     expect(verdicts(outcome)['linearizable'], `run ${outcome.runDir}`).toBe(false);
     expect(outcome.exitCode).toBe(1);
+  }, runTimeoutMs);
+});
+
+describe(`Jepsen-style fault run, sharded: 16 groups on 5 nodes (${mode})`, () => {
+  it('partitions, kill -9, replica moves and splits: linearizable per key, no acknowledged write lost, recovers', async () => {
+    const outcome = await run(options(505, ['partition-halves', 'isolate-leader', 'kill', 'move', 'split'], ['register', 'set', 'bank'], {
+      groups: 16, replicas: 3, nodes: 5, concurrency: 5,
+    }));
+    keep ||= outcome.exitCode !== 0;
+    expect(appliedFaults(outcome), `no fault was applied; see ${outcome.runDir}`).toBeGreaterThan(0);
+    expect(outcome.violations, `run ${outcome.runDir}`).toEqual([]);
+    expect(verdicts(outcome)['linearizable'], `run ${outcome.runDir}`).toBe(true);
+    expect(outcome.results['lostAcknowledgedWrites']).toBe(0);
   }, runTimeoutMs);
 });

@@ -26,4 +26,24 @@ describe('parseRunArgs()', () => {
   it('takes `none` as a run without faults and --lease-reads as a bare switch', () => {
     expect(parseRunArgs(['--nemesis', 'none', '--lease-reads'], 1)).toMatchObject({ nemeses: [], leaseReads: true });
   });
+
+  it('reads --groups and --replicas, and the halves alias', () => {
+    expect(parseRunArgs(['--groups', '16', '--nodes', '5', '--nemesis', 'halves,kill,move,split'], 1))
+      .toMatchObject({ groups: 16, replicas: 3, nodes: 5, nemeses: ['partition-halves', 'kill', 'move', 'split'] });
+    expect(parseRunArgs(['--groups', '16', '--replicas', '2', '--nemesis', 'move'], 1)).toMatchObject({ groups: 16, replicas: 2, nodes: 3 });
+  });
+
+  it.each([
+    [['--nemesis', 'move'], /unsharded cluster/],
+    [['--groups', '16', '--nemesis', 'membership'], /membership on a sharded cluster/],
+    [['--groups', '16', '--nemesis', 'move'], /every node already holds every group/],
+    [['--groups', '16', '--replicas', '4'], /more replicas than there are nodes/],
+    [['--groups', '-1'], /integer >= 0/],
+  ])('refuses the sharding mismatch %j', (argv, message) => {
+    expect(() => parseRunArgs(argv, 1)).toThrow(message);
+  });
+
+  it('lets `all` on a sharded cluster stand for what that cluster supports', () => {
+    expect(parseRunArgs(['--groups', '16'], 1)).toMatchObject({ nemeses: ['all'], groups: 16 });
+  });
 });

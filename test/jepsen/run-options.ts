@@ -1,6 +1,6 @@
 // Command-line flags of the fault runner (test/jepsen/run.ts), parsed into RunOptions. Pure, so
 // the test suite builds the same options in code.
-import { NEMESIS_NAMES, type NemesisSelection } from './nemesis/schedule.js';
+import { NEMESIS_NAMES, type ClusterShape, type NemesisName, type NemesisSelection } from './nemesis/schedule.js';
 import type { NetMode } from './harness/network.js';
 
 export const WORKLOAD_NAMES = ['register', 'set', 'bank'] as const;
@@ -11,6 +11,10 @@ export interface RunOptions {
   /** Empty: no faults at all (a control run). */
   readonly nemeses: readonly NemesisSelection[];
   readonly nodes: number;
+  /** Data groups the cluster is founded with (`raftkv serve --groups`); 0: unsharded, one group 0. */
+  readonly groups: number;
+  /** Replicas per data group (`raftkv serve --replicas`); only used when `groups` > 0. */
+  readonly replicas: number;
   readonly outDir: string;
   readonly workloads: readonly WorkloadName[];
   readonly seed: number;
@@ -33,15 +37,18 @@ export interface RunOptions {
 }
 
 export const defaultRunOptions: RunOptions = {
-  timeS: 60, nemeses: ['all'], nodes: 3, outDir: 'runs/jepsen', workloads: ['register'], seed: 1, concurrency: 10,
+  timeS: 60, nemeses: ['all'], nodes: 3, groups: 0, replicas: 3, outDir: 'runs/jepsen', workloads: ['register'], seed: 1, concurrency: 10,
   net: 'auto', tickMs: 20, electionTicks: 10, snapshotEntries: 2_000, opTimeoutMs: 1_000, leaseReads: false,
   followerReads: 0.2, quietS: 10, recoveryBoundS: 30,
 };
 
 export const usage = `Usage: npm run test:jepsen -- [flags]
   --time SECONDS         run length, faults included (default 60)
-  --nemesis NAMES|all    comma list of ${NEMESIS_NAMES.join(', ')}; all; or none (default all)
+  --nemesis NAMES|all    comma list of ${NEMESIS_NAMES.join(', ')} (halves = partition-halves);
+                         all (the nemeses the cluster supports); or none (default all)
   --nodes 3|5            cluster size (default 3)
+  --groups N             found a sharded cluster of N data groups plus the meta group (default 0: unsharded)
+  --replicas R           replicas per data group when sharded, 1..nodes (default 3)
   --out DIR              run directories go under DIR (default runs/jepsen)
   --workload NAMES       comma list of register, set, bank (default register)
   --seed N               schedule and client seed (default: from the clock, printed)
@@ -60,6 +67,11 @@ const positiveInt = (name: string, text: string): number => {
   return Number(text);
 };
 
+const nonNegativeInt = (name: string, text: string): number => {
+  if (!/^[0-9]+$/.test(text)) throw new Error(`Cannot use ${name} ${JSON.stringify(text)}: expected an integer >= 0`);
+  return Number(text);
+};
+
 function list<T extends string>(name: string, text: string, allowed: readonly T[]): T[] {
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const item of items) {
@@ -68,16 +80,26 @@ function list<T extends string>(name: string, text: string, allowed: readonly T[
   return items as T[];
 }
 
+/** Short names accepted on the command line. */
+const nemesisAliases: Readonly<Record<string, NemesisName>> = { halves: 'partition-halves' };
+
+function nemesisList(text: string): NemesisSelection[] {
+  const named = text.split(',').map((s) => nemesisAliases[s.trim()] ?? s.trim()).join(',');
+  return [...new Set(list('--nemesis', named, [...NEMESIS_NAMES, 'all'] as const))];
+}
+
 type Mutable = { -readonly [K in keyof RunOptions]: RunOptions[K] };
 
 function applyFlag(options: Mutable, flag: string, value: string): void {
   switch (flag) {
     case '--time': options.timeS = positiveInt(flag, value); break;
-    case '--nemesis': options.nemeses = value === 'none' ? [] : list(flag, value, [...NEMESIS_NAMES, 'all'] as const); break;
+    case '--nemesis': options.nemeses = value === 'none' ? [] : nemesisList(value); break;
     case '--nodes':
       if (value !== '3' && value !== '5') throw new Error(`Cannot use --nodes ${value}: expected 3 or 5`);
       options.nodes = Number(value);
       break;
+    case '--groups': options.groups = nonNegativeInt(flag, value); break;
+    case '--replicas': options.replicas = positiveInt(flag, value); break;
     case '--out': options.outDir = value; break;
     case '--workload': options.workloads = list(flag, value, WORKLOAD_NAMES); break;
     case '--seed': options.seed = positiveInt(flag, value); break;
@@ -111,5 +133,30 @@ export function parseRunArgs(argv: readonly string[], seedFromClock: number): Ru
   }
   if (options.workloads.length === 0) throw new Error('Cannot run without a workload');
   if (options.timeS <= options.quietS) throw new Error(`--time ${options.timeS} must exceed the quiet period (--quiet ${options.quietS})`);
+  checkSharding(options);
   return options;
+}
+
+/** What the schedule needs to know of the cluster to expand `all` (see nemesis/schedule.ts). */
+export function shapeOf(options: Pick<RunOptions, 'groups' | 'replicas' | 'nodes'>): ClusterShape {
+  return { sharded: options.groups > 0, canMove: options.groups > 0 && options.replicas < options.nodes };
+}
+
+/** Nemeses that only make sense on one kind of cluster are refused with the reason. */
+function checkSharding(options: RunOptions): void {
+  const named = (name: NemesisName): boolean => options.nemeses.includes(name);
+  if (options.groups > 4096) throw new Error(`Cannot use --groups ${options.groups}: the server takes at most 4096`);
+  if (options.groups === 0) {
+    for (const name of ['move', 'split'] as const) {
+      if (named(name)) throw new Error(`Cannot use --nemesis ${name} on an unsharded cluster: it changes the shard map; add --groups N`);
+    }
+    return;
+  }
+  if (options.replicas > options.nodes) throw new Error(`Cannot use --replicas ${options.replicas} with --nodes ${options.nodes}: a group cannot have more replicas than there are nodes`);
+  if (named('membership')) {
+    throw new Error('Cannot use --nemesis membership on a sharded cluster: it edits group 0 (the meta group) directly; use `move`, which moves data-group replicas through the shard map');
+  }
+  if (named('move') && !shapeOf(options).canMove) {
+    throw new Error(`Cannot use --nemesis move with --nodes ${options.nodes} and --replicas ${options.replicas}: every node already holds every group, so no replica can move; use --nodes 5 (replicas 3) or --replicas 2`);
+  }
 }

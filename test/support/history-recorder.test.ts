@@ -9,6 +9,7 @@ describe('writeOutcome()', () => {
   it.each([
     ['NOT_LEADER from the server', new KvClientError('NOT_LEADER', 'x', { fromServer: true, details: { group: 0 } }), 'fail'],
     ['NO_LEADER from the server', new KvClientError('NO_LEADER', 'x', { fromServer: true, details: { group: 0 } }), 'fail'],
+    ['WRONG_SHARD from the server', new KvClientError('WRONG_SHARD', 'x', { fromServer: true, details: { group: 7, ringEpoch: 1 } }), 'fail'],
     ['a request never sent', new KvClientError('NO_LEADER', 'No connection established', { grpcCode: 14, neverSent: true }), 'fail'],
     ['UNAVAILABLE without trailers (connection dropped)', new KvClientError('NO_LEADER', 'Connection dropped', { grpcCode: 14 }), 'info'],
     ['a deadline', new KvClientError('TIMEOUT', 'deadline', { grpcCode: 4 }), 'info'],

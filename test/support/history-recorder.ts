@@ -6,8 +6,12 @@
 import { KvError } from '../../src/shared/errors.js';
 import type { OpFunction, Outcome } from '../jepsen/checker/history.js';
 
-/** Codes that prove a write was never applied, when the server itself sent them (kv-* trailers). */
-const certainFailures: ReadonlySet<string> = new Set(['NOT_LEADER', 'NO_LEADER', 'OVERLOADED', 'INVALID_ARGUMENT']);
+/**
+ * Codes that prove a write was never applied, when the server itself sent them (kv-* trailers).
+ * WRONG_SHARD: the node hosts no replica of the key's group (or, after a split, its group no longer
+ * owns the key), so nothing was proposed, or the proposal was refused when applied.
+ */
+const certainFailures: ReadonlySet<string> = new Set(['NOT_LEADER', 'NO_LEADER', 'OVERLOADED', 'INVALID_ARGUMENT', 'WRONG_SHARD']);
 /** gRPC UNAVAILABLE; grpc-js fails a call with "No connection established" before sending it. */
 const grpcUnavailable = 14;
 

@@ -20,6 +20,10 @@ export interface ClusterSettings {
   readonly electionTicks: number;
   readonly snapshotEntries: number;
   readonly leaseReads: boolean;
+  /** `raftkv serve --groups`: data groups of a sharded cluster; 0 for one unsharded group 0. */
+  readonly groups?: number;
+  /** `raftkv serve --replicas`: replicas per data group (sharded only). */
+  readonly replicas?: number;
   /** Server entry point relative to the repo root; a test passes a deliberately broken wrapper. */
   readonly serverEntry?: string;
 }
@@ -106,14 +110,19 @@ export class JepsenCluster {
     await Promise.all(this.nodes.map((node) => this.exclusive(node, () => this.launch(node))));
   }
 
-  async status(node: NodeId, deadlineMs = statusDeadlineMs): Promise<FullStatus> {
-    const message = await this.kvStub(node).call('Status', {}, { deadlineMs });
+  get isSharded(): boolean {
+    return (this.settings.groups ?? 0) > 0;
+  }
+
+  /** `node`'s view of `group` (group 0: the only group, or the meta group when sharded). */
+  async status(node: NodeId, deadlineMs = statusDeadlineMs, group = 0): Promise<FullStatus> {
+    const message = await this.kvStub(node).call('Status', group === 0 ? {} : { groupId: String(group) }, { deadlineMs });
     return { ...nodeStatus(message), members: membersOf(message) };
   }
 
-  /** The node that says it leads with the highest term among live nodes, or undefined. */
-  async leaderOf(): Promise<NodeId | undefined> {
-    const answers = await Promise.all(this.liveNodes().map((node) => this.status(node, 500).catch(() => undefined)));
+  /** The node that says it leads `group` with the highest term among live nodes, or undefined. */
+  async leaderOf(group = 0): Promise<NodeId | undefined> {
+    const answers = await Promise.all(this.liveNodes().map((node) => this.status(node, 500, group).catch(() => undefined)));
     let best: FullStatus | undefined;
     for (const s of answers) {
       if (s?.role === 'ROLE_LEADER' && (best === undefined || s.term > best.term)) best = s;
@@ -226,7 +235,11 @@ export class JepsenCluster {
     return serveArgv({
       nodeId: node, listen: this.net.listenAddress(node), advertise: this.net.advertiseAddress(node),
       peers: this.net.peersFor(node), dataDir: this.dataDir(node), tickMs: s.tickMs, electionTicks: s.electionTicks,
-      join, extra: ['--snapshot-entries', String(s.snapshotEntries), ...(s.leaseReads ? ['--lease-reads'] : [])],
+      join, extra: [
+        '--snapshot-entries', String(s.snapshotEntries), ...(s.leaseReads ? ['--lease-reads'] : []),
+        // Always explicit: the server's own default is a sharded cluster.
+        '--groups', String(s.groups ?? 0), ...(this.isSharded ? ['--replicas', String(s.replicas ?? 3)] : []),
+      ],
     }, s.serverEntry);
   }
 

@@ -111,4 +111,32 @@ describe('NemesisRunner', () => {
     expect(nemesis.log[0]?.note).toBe('no such process');
     expect(calls).toEqual(['heal']);
   });
+
+  it('shard faults: a move and a split are logged with what they did, and their stops undo nothing', async () => {
+    const { hooks, calls } = fakeHooks({ current: nodeId(1) });
+    const sharded: NemesisHooks = {
+      ...hooks,
+      leaderTarget: () => Promise.resolve({ node: nodeId(3), detail: 'leader of group 7' }),
+      moveReplica: (choice) => Promise.resolve(`moved #${choice}`),
+      splitGroup: () => Promise.reject(new Error('Cannot split group 2: UNIMPLEMENTED by this server')),
+    };
+    const nemesis = runner(sharded);
+    await nemesis.apply(event(0, 'start', 1, { kind: 'move', choice: 42 }));
+    await nemesis.apply(event(1, 'stop', 1, { kind: 'move', choice: 42 }));
+    await expect(nemesis.apply(event(2, 'start', 2, { kind: 'split', choice: 1 }))).rejects.toThrow(/UNIMPLEMENTED/);
+    await nemesis.apply(event(3, 'stop', 2, { kind: 'split', choice: 1 }));
+    await nemesis.apply(event(4, 'start', 3, { kind: 'pause', target: 'leader' }));
+    expect(calls).toEqual(['pause 3']);
+    expect(nemesis.log.map((e) => [e.action, e.kind, e.detail ?? e.note ?? ''])).toEqual([
+      ['start', 'move', 'moved #42'], ['stop', 'move', 'moved #42'],
+      ['start', 'split', 'Cannot split group 2: UNIMPLEMENTED by this server'], ['stop', 'split', ''],
+      ['start', 'pause', 'leader of group 7'],
+    ]);
+  });
+
+  it('a move on a cluster without a shard map fails the step instead of crashing the run', async () => {
+    const { hooks } = fakeHooks({ current: nodeId(1) });
+    const nemesis = runner(hooks);
+    await expect(nemesis.apply(event(0, 'start', 1, { kind: 'move', choice: 0 }))).rejects.toThrow(/no shard map/);
+  });
 });

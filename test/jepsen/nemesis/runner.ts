@@ -6,7 +6,9 @@
 // so this file knows nothing about the server binary and is tested with fakes. A failed step is
 // logged and the run goes on to the final heal; the failures are thrown together at the end,
 // because a fault that did not apply makes the run's history mean something else and must not
-// pass unnoticed.
+// pass unnoticed. Shard faults (move, split) are carried out by optional hooks: they change the
+// shard map for good, so their stop has nothing to undo; a cluster (or server) without them makes
+// the step fail, logged like any other failed step, and the run goes on.
 import type { NodeId } from '../../../src/shared/ids.js';
 import { SeededRng, type Rng } from '../../../src/shared/rng.js';
 import { bridgeLinks, majorityRingLinks, type DirectedLink, type Peer } from '../net/links.js';
@@ -25,6 +27,15 @@ export interface NemesisHooks {
   readonly network: NetworkFaults;
   /** The node the cluster currently follows, or undefined while there is none. */
   leaderOf(): Promise<NodeId | undefined>;
+  /**
+   * Which leader a leader-aware fault hits, when "the leader" needs choosing (a sharded cluster
+   * has one per group); `detail` says whose leader it is. Falls back to leaderOf() when absent.
+   */
+  leaderTarget?(): Promise<{ readonly node: NodeId; readonly detail: string } | undefined>;
+  /** ReplicaMove of the candidate numbered `choice` (see schedule.ts); resolves to what was done. */
+  moveReplica?(choice: number): Promise<string>;
+  /** Split of the group numbered `choice`; resolves to what was done. */
+  splitGroup?(choice: number): Promise<string>;
   crash(node: NodeId): Promise<void>;
   restart(node: NodeId): Promise<void>;
   pause(node: NodeId): Promise<void>;
@@ -43,6 +54,8 @@ export interface NemesisLogEntry {
   readonly node?: NodeId;
   /** 'skipped: no leader', or the error message of a failed step. */
   readonly note?: string;
+  /** What an applied step did where the node does not say it all: whose leader, which group moved. */
+  readonly detail?: string;
 }
 
 export interface NemesisRunnerOptions {
@@ -57,7 +70,14 @@ export interface NemesisRunnerOptions {
 interface Active {
   readonly fault: Fault;
   readonly node?: NodeId;
+  readonly detail?: string;
   readonly stopStorm?: () => Promise<void>;
+}
+
+/** What a step did: the node it hit, and for shard faults and chosen leaders, the details. */
+interface Done {
+  readonly node?: NodeId;
+  readonly detail?: string;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -116,27 +136,37 @@ export class NemesisRunner {
   /** Carries out one event; logs it, with the error as note when it fails. */
   async apply(event: NemesisEvent): Promise<void> {
     try {
-      const node = event.action === 'start' ? await this.start(event) : await this.stop(event);
-      this.record(event, node === 'skipped' ? { note: 'skipped: no leader' } : node === undefined ? {} : { node });
+      const done = event.action === 'start' ? await this.start(event) : await this.stop(event);
+      if (done === 'skipped') this.record(event, { note: 'skipped: no leader' });
+      else this.record(event, { ...(done.node === undefined ? {} : { node: done.node }), ...(done.detail === undefined ? {} : { detail: done.detail }) });
     } catch (error) {
       this.record(event, { note: error instanceof Error ? error.message : String(error) });
       throw error;
     }
   }
 
-  private record(event: NemesisEvent, extra: { node?: NodeId; note?: string }): void {
+  private record(event: NemesisEvent, extra: { node?: NodeId; note?: string; detail?: string }): void {
     const { at, id, action } = event;
     this.entries.push({ timeNs: this.now(), at, id, action, kind: event.fault.kind, ...extra });
   }
 
-  private async resolve(target: NodeTarget): Promise<NodeId | undefined> {
-    return target === 'leader' ? this.hooks.leaderOf() : target;
+  private async leader(): Promise<Done> {
+    if (this.hooks.leaderTarget === undefined) {
+      const node = await this.hooks.leaderOf();
+      return node === undefined ? {} : { node };
+    }
+    return (await this.hooks.leaderTarget()) ?? {};
   }
 
-  private async start(event: NemesisEvent): Promise<NodeId | 'skipped' | undefined> {
+  private async resolve(target: NodeTarget): Promise<Done> {
+    return target === 'leader' ? this.leader() : { node: target };
+  }
+
+  private async start(event: NemesisEvent): Promise<Done | 'skipped'> {
     const { fault } = event;
     const { network } = this.hooks;
     let node: NodeId | undefined;
+    let detail: string | undefined;
     let stopStorm: (() => Promise<void>) | undefined;
     switch (fault.kind) {
       case 'partition-halves': await network.partition(fault.groups); break;
@@ -144,20 +174,29 @@ export class NemesisRunner {
       case 'bridge': await network.blockLinks(bridgeLinks(fault.order)); break;
       case 'one-way': await network.blockOneWay(fault.from, fault.to); break;
       case 'isolate-leader':
-        node = await this.hooks.leaderOf();
+        ({ node, detail } = await this.leader());
         if (node !== undefined) await network.isolate([node], this.options.nodes);
         break;
       case 'kill': case 'pause': case 'membership':
-        node = await this.resolve(fault.target);
+        ({ node, detail } = await this.resolve(fault.target));
         if (node !== undefined) await this.startOnNode(fault.kind, node);
         break;
       case 'transfer-storm': stopStorm = this.startStorm(fault.intervalMs); break;
+      case 'move': detail = await this.shardStep('moveReplica', fault.choice); break;
+      case 'split': detail = await this.shardStep('splitGroup', fault.choice); break;
       case 'heal': throw new Error('Cannot start a heal: it is only ever a stop');
     }
     const skipped = node === undefined && (fault.kind === 'isolate-leader' || 'target' in fault);
     if (skipped) return 'skipped';
-    this.active.set(event.id, { fault, ...(node === undefined ? {} : { node }), ...(stopStorm ? { stopStorm } : {}) });
-    return node;
+    const done: Done = { ...(node === undefined ? {} : { node }), ...(detail === undefined ? {} : { detail }) };
+    this.active.set(event.id, { fault, ...done, ...(stopStorm ? { stopStorm } : {}) });
+    return done;
+  }
+
+  private shardStep(hook: 'moveReplica' | 'splitGroup', choice: number): Promise<string> {
+    const step = this.hooks[hook];
+    if (step === undefined) return Promise.reject(new Error(`Cannot ${hook === 'moveReplica' ? 'move a replica' : 'split a group'}: the cluster has no shard map`));
+    return step.call(this.hooks, choice);
   }
 
   private async startOnNode(kind: 'kill' | 'pause' | 'membership', node: NodeId): Promise<void> {
@@ -166,15 +205,15 @@ export class NemesisRunner {
     else await this.hooks.removeMember(node);
   }
 
-  private async stop(event: NemesisEvent): Promise<NodeId | undefined> {
+  private async stop(event: NemesisEvent): Promise<Done> {
     if (event.fault.kind === 'heal') {
       for (const id of [...this.active.keys()].reverse()) await this.undo(id);
       await this.hooks.network.heal(); // belt and braces: also clears rules added outside the plan
-      return undefined;
+      return {};
     }
-    const node = this.active.get(event.id)?.node;
+    const active = this.active.get(event.id);
     await this.undo(event.id);
-    return node;
+    return { ...(active?.node === undefined ? {} : { node: active.node }), ...(active?.detail === undefined ? {} : { detail: active.detail }) };
   }
 
   /** Undoes an active fault; a fault skipped at start (no leader) has nothing to undo. */
@@ -187,6 +226,7 @@ export class NemesisRunner {
     else if (fault.kind === 'kill' && node !== undefined) await this.hooks.restart(node);
     else if (fault.kind === 'pause' && node !== undefined) await this.hooks.resume(node);
     else if (fault.kind === 'membership' && node !== undefined) await this.hooks.addMember(node);
+    else if (fault.kind === 'move' || fault.kind === 'split') return; // a shard map change stays; nothing to undo
     else await this.hooks.network.heal(); // network lane: one fault at a time, so heal is exact
   }
 

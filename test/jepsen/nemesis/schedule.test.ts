@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeId } from '../../../src/shared/ids.js';
 import {
-  areCombinable, expandSelection, generateSchedule, laneOfFault, NEMESIS_NAMES,
+  applicableNemeses, areCombinable, expandSelection, generateSchedule, laneOfFault, NEMESIS_NAMES, unshardedShape,
   type NemesisEvent, type NemesisName, type NemesisSchedule, type ScheduleOptions,
 } from './schedule.js';
 
@@ -70,7 +70,22 @@ describe('generateSchedule()', () => {
     const only = generateSchedule({ ...base, nemeses: ['kill', 'one-way'] });
     expect(new Set(windows(only).map((w) => w.kind))).toEqual(new Set(['kill', 'one-way']));
     const every = generateSchedule({ ...base, runMs: 600_000 });
-    expect(new Set(windows(every).map((w) => w.kind))).toEqual(new Set(NEMESIS_NAMES));
+    expect(new Set(windows(every).map((w) => w.kind))).toEqual(new Set(applicableNemeses(unshardedShape)));
+  });
+
+  it('on a sharded cluster, `all` means move and split instead of membership', () => {
+    const every = generateSchedule({ ...base, runMs: 600_000, shape: { sharded: true, canMove: true } });
+    const kinds = new Set(windows(every).map((w) => w.kind));
+    expect(kinds).toEqual(new Set(NEMESIS_NAMES.filter((name) => name !== 'membership')));
+    const fixed = generateSchedule({ ...base, runMs: 600_000, shape: { sharded: true, canMove: false } });
+    expect(new Set(windows(fixed).map((w) => w.kind)).has('move')).toBe(false);
+  });
+
+  it('adding the shard lane does not change the draws of the other lanes', () => {
+    const strip = (s: NemesisSchedule) => windows(s).filter((w) => w.kind !== 'move' && w.kind !== 'split');
+    const alone = generateSchedule({ ...base, nemeses: ['kill', 'partition-halves'] });
+    const mixed = generateSchedule({ ...base, nemeses: ['kill', 'partition-halves', 'move', 'split'] });
+    expect(strip(mixed)).toEqual(strip(alone));
   });
 
   it('leaves leader-aware faults as the role, to be resolved when they start', () => {
@@ -98,8 +113,9 @@ describe('generateSchedule()', () => {
 });
 
 describe('nemesis selection', () => {
-  it("expandSelection() turns 'all' into every nemesis", () => {
-    expect(expandSelection(['all'])).toEqual([...NEMESIS_NAMES]);
+  it("expandSelection() turns 'all' into every nemesis the cluster supports", () => {
+    expect(expandSelection(['all'])).toEqual(NEMESIS_NAMES.filter((name) => name !== 'move' && name !== 'split'));
+    expect(expandSelection(['all'], { sharded: true, canMove: false })).not.toContain('membership');
     expect(expandSelection(['pause', 'bridge'])).toEqual(['bridge', 'pause']);
   });
 

@@ -9,6 +9,9 @@
 // event followed by a quiet period in which the cluster must recover (the liveness phase).
 // Leader-aware faults name the role 'leader', not a node: the runner resolves it with a
 // `leaderOf()` callback when the fault starts, since no one knows the leader at generation time.
+// Shard faults (move, split) likewise carry only a seeded `choice`: which group, and which replica
+// goes where, depends on the shard map when the fault starts, and the runner's hooks pick the
+// candidate numbered `choice` modulo the number of candidates then.
 import { assert } from '../../../src/shared/assert.js';
 import type { NodeId } from '../../../src/shared/ids.js';
 import { SeededRng, type Rng } from '../../../src/shared/rng.js';
@@ -16,18 +19,41 @@ import { randomHalves, shuffled } from '../net/links.js';
 
 export const NEMESIS_NAMES = [
   'partition-halves', 'isolate-leader', 'majority-ring', 'bridge', 'one-way',
-  'kill', 'pause', 'membership', 'transfer-storm',
+  'kill', 'pause', 'membership', 'transfer-storm', 'move', 'split',
 ] as const;
 export type NemesisName = (typeof NEMESIS_NAMES)[number];
 export type NemesisSelection = NemesisName | 'all';
 
-export type Lane = 'network' | 'process' | 'cluster';
-const laneOrder: readonly Lane[] = ['network', 'process', 'cluster'];
+export type Lane = 'network' | 'process' | 'cluster' | 'shard';
+/** New lanes go last: every lane forks the generator in this order, so earlier lanes keep their draws. */
+const laneOrder: readonly Lane[] = ['network', 'process', 'cluster', 'shard'];
 const laneOf: Record<NemesisName, Lane> = {
   'partition-halves': 'network', 'isolate-leader': 'network', 'majority-ring': 'network',
   bridge: 'network', 'one-way': 'network', kill: 'process', pause: 'process',
-  membership: 'cluster', 'transfer-storm': 'cluster',
+  membership: 'cluster', 'transfer-storm': 'cluster', move: 'shard', split: 'shard',
 };
+
+/**
+ * What the cluster under test allows. `membership` edits group 0's membership, which on a sharded
+ * cluster is the meta group; `move` and `split` change the shard map, which only a sharded cluster
+ * has, and a move needs a node without a replica of the group (replicas < nodes).
+ */
+export interface ClusterShape {
+  readonly sharded: boolean;
+  readonly canMove: boolean;
+}
+
+export const unshardedShape: ClusterShape = { sharded: false, canMove: false };
+
+/** The nemeses `all` stands for on a cluster of this shape. */
+export function applicableNemeses(shape: ClusterShape): NemesisName[] {
+  return NEMESIS_NAMES.filter((name) => {
+    if (name === 'membership') return !shape.sharded;
+    if (name === 'split') return shape.sharded;
+    if (name === 'move') return shape.canMove;
+    return true;
+  });
+}
 
 /** A node, or whichever node leads when the fault starts. */
 export type NodeTarget = NodeId | 'leader';
@@ -46,6 +72,10 @@ export type Fault =
   | { readonly kind: 'membership'; readonly target: NodeTarget }
   /** start: transfer leadership to a random node every intervalMs; stop: cease. */
   | { readonly kind: 'transfer-storm'; readonly intervalMs: number }
+  /** start: ReplicaMove of one replica of a group to a node without one; stop: nothing to undo. */
+  | { readonly kind: 'move'; readonly choice: number }
+  /** start: Split of a group; stop: nothing to undo. */
+  | { readonly kind: 'split'; readonly choice: number }
   /** Only in the final event: stop everything, heal the network. */
   | { readonly kind: 'heal' };
 
@@ -71,6 +101,8 @@ export interface ScheduleOptions {
   readonly nemeses: readonly NemesisSelection[];
   readonly runMs: number;
   readonly nodes: readonly NodeId[];
+  /** What `all` expands to; unsharded when absent. */
+  readonly shape?: ClusterShape;
   readonly faultMsMin?: number;
   readonly faultMsMax?: number;
   readonly gapMsMin?: number;
@@ -84,6 +116,8 @@ export interface ScheduleOptions {
 const defaults = { faultMsMin: 2_000, faultMsMax: 5_000, gapMsMin: 1_000, gapMsMax: 4_000, startQuietMs: 2_000, endQuietMs: 5_000 };
 const stormIntervalMsMin = 200;
 const stormIntervalMsMax = 1_000;
+/** Shard faults pick their candidate as `choice` modulo the candidates; any large bound works. */
+const choiceBound = 1 << 30;
 /** Per lane; a run long enough to pass it is a configuration mistake. */
 const faultsPerLaneMax = 10_000;
 
@@ -96,8 +130,8 @@ export function laneOfFault(kind: NemesisName): Lane {
   return laneOf[kind];
 }
 
-export function expandSelection(selection: readonly NemesisSelection[]): NemesisName[] {
-  if (selection.includes('all')) return [...NEMESIS_NAMES];
+export function expandSelection(selection: readonly NemesisSelection[], shape: ClusterShape = unshardedShape): NemesisName[] {
+  if (selection.includes('all')) return applicableNemeses(shape);
   return NEMESIS_NAMES.filter((name) => selection.includes(name));
 }
 
@@ -119,6 +153,8 @@ function makeFault(name: NemesisName, rng: Rng, nodes: readonly NodeId[]): Fault
     case 'pause': return { kind: name, target: target(rng, nodes) };
     case 'membership': return { kind: name, target: target(rng, nodes) };
     case 'transfer-storm': return { kind: name, intervalMs: between(rng, stormIntervalMsMin, stormIntervalMsMax) };
+    case 'move': return { kind: name, choice: rng.nextInt(choiceBound) };
+    case 'split': return { kind: name, choice: rng.nextInt(choiceBound) };
   }
 }
 
@@ -163,7 +199,7 @@ export function generateSchedule(options: ScheduleOptions): NemesisSchedule {
   };
   checkOptions(options, timing);
   const healAt = Math.max(0, options.runMs - timing.endQuietMs);
-  const selected = expandSelection(options.nemeses);
+  const selected = expandSelection(options.nemeses, options.shape);
   const root = new SeededRng(options.seed);
   const windows: Window[] = [];
   for (const lane of laneOrder) {

@@ -9,6 +9,7 @@ import type { BankResult } from '../workloads/bank.js';
 import type { SetResult } from '../workloads/set.js';
 import type { Availability } from './availability.js';
 import type { LinearizabilityReport } from './checks.js';
+import type { ShardReport } from './shard-report.js';
 
 export interface Recovery {
   readonly ok: boolean;
@@ -26,6 +27,10 @@ export interface RunFacts {
   readonly linearizability: LinearizabilityReport;
   readonly set?: SetResult;
   readonly bank?: BankResult;
+  /** Final reads that failed after the heal (their checks then have no verdict). */
+  readonly finalReadErrors?: readonly string[];
+  /** Sharded runs only: the map after the run, and groups whose membership differs from it. */
+  readonly shards?: ShardReport | { readonly error: string };
   readonly availability: Availability;
   readonly recovery: Recovery;
   readonly nemesisLog: readonly NemesisLogEntry[];
@@ -52,6 +57,7 @@ export function violations(facts: RunFacts): string[] {
   if (lin.valid === false) found.push(`history not linearizable on ${lin.failingKeys.length} key(s): ${lin.failingKeys.map((k) => k.key).slice(0, 5).join(', ')}`);
   if (facts.set !== undefined && facts.set.lost.length > 0) found.push(`set: ${facts.set.lost.length} acknowledged add(s) lost`);
   if (facts.set !== undefined && facts.set.unexpected.length > 0) found.push(`set: ${facts.set.unexpected.length} element(s) present that were never (successfully) added`);
+  for (const error of facts.finalReadErrors ?? []) found.push(`final read failed after the heal: ${error}`);
   if (facts.bank !== undefined && !facts.bank.valid) found.push(`bank: ${facts.bank.badReads.length} read(s) broke the total of ${facts.bank.expectedTotal}`);
   const failedRepair = facts.reconcileFixes.find((fix) => fix.startsWith('FAILED'));
   if (failedRepair !== undefined) found.push(`could not make every node a running voter after the heal: ${failedRepair}`);
@@ -65,7 +71,7 @@ export function buildResults(facts: RunFacts): Record<string, unknown> {
   const verdict: Verdict = facts.linearizability.valid;
   const { options } = facts;
   return {
-    seed: options.seed, mode: facts.mode, nodes: options.nodes, timeS: options.timeS, nemeses: options.nemeses,
+    seed: options.seed, mode: facts.mode, nodes: options.nodes, groups: options.groups, replicas: options.groups > 0 ? options.replicas : null, timeS: options.timeS, nemeses: options.nemeses,
     workloads: options.workloads, concurrency: options.concurrency, startedAt: facts.startedAt, durationS: facts.durationS,
     ops: { total: facts.ops.length, byWorkload: countOps(facts.ops) },
     infoCount: facts.ops.filter((op) => op.outcome === 'info').length,
@@ -81,6 +87,8 @@ export function buildResults(facts: RunFacts): Record<string, unknown> {
     bank: facts.bank === undefined ? null : { ...facts.bank, badReads: facts.bank.badReads.slice(0, 100) },
     availability: facts.availability,
     recovery: facts.recovery,
+    finalReadErrors: facts.finalReadErrors ?? [],
+    shards: facts.shards ?? null,
     nemesis: { applied, skipped, errors: facts.nemesisErrors, reconcileFixes: facts.reconcileFixes },
     violations: violations(facts),
   };
@@ -93,7 +101,9 @@ export function summaryText(facts: RunFacts, runDir: string): string {
   const lines: string[] = [];
   const info = facts.ops.filter((op) => op.outcome === 'info').length;
   const ok = facts.ops.filter((op) => op.outcome === 'ok').length;
-  lines.push(`run ${runDir} (${facts.mode}, ${facts.options.nodes} nodes, seed ${facts.options.seed}, ${facts.durationS.toFixed(0)} s)`);
+  const { groups, replicas } = facts.options;
+  const shards = groups > 0 ? `, ${groups} groups x ${replicas} replicas` : '';
+  lines.push(`run ${runDir} (${facts.mode}, ${facts.options.nodes} nodes${shards}, seed ${facts.options.seed}, ${facts.durationS.toFixed(0)} s)`);
   lines.push(`ops: ${facts.ops.length} (${ok} ok, ${info} info, ${facts.ops.length - ok - info} fail)`);
   lines.push(`availability: quiet ${pct(facts.availability.quiet)}, faulted ${pct(facts.availability.faulted)}`);
   for (const [kind, share] of Object.entries(facts.availability.byNemesis)) lines.push(`  during ${kind}: ${pct(share)}`);
@@ -101,6 +111,12 @@ export function summaryText(facts: RunFacts, runDir: string): string {
   lines.push(`linearizability: ${lin.valid === true ? 'valid' : lin.valid === false ? 'NOT LINEARIZABLE' : 'UNKNOWN'} (${lin.operations} ops, ${lin.keys} keys)`);
   if (facts.set !== undefined) lines.push(`set: ${facts.set.acknowledged} acknowledged, ${facts.set.lost.length} lost, ${facts.set.unexpected.length} unexpected`);
   if (facts.bank !== undefined) lines.push(`bank: ${facts.bank.reads} reads, ${facts.bank.transfersApplied} transfers, ${facts.bank.badReads.length} bad reads, final ${facts.bank.finalBalances.join('+')}`);
+  const report = facts.shards;
+  if (report !== undefined && 'error' in report) lines.push(`shards: cannot read the map after the run (${report.error})`);
+  else if (report !== undefined) {
+    const unsettled = report.unsettled.length === 0 ? 'all settled' : `${report.unsettled.length} unsettled: ${report.unsettled.slice(0, 3).join('; ')}`;
+    lines.push(`shards: epoch ${report.epoch}, ${report.groups} groups, ${report.mapRefreshes} map fetches by clients, ${unsettled}`);
+  }
   lines.push(`recovery after heal: ${facts.recovery.ok ? `${facts.recovery.ms ?? 0} ms` : `FAILED (${facts.recovery.error ?? ''})`}`);
   if (facts.nemesisErrors.length > 0) lines.push(`nemesis steps that failed: ${facts.nemesisErrors.length} (see results.json)`);
   const found = violations(facts);

@@ -1,7 +1,8 @@
 // What every workload's clients share: where to send each operation (a leader guess learnt from
-// answers, plus some reads on purpose through other nodes), the history recorder (one monotonic
-// clock for all clients), and a log of every operation's outcome and times, from which the run
-// computes availability per fault window.
+// answers, plus some reads on purpose through other nodes; on a sharded cluster, the key's group's
+// leader from the shard map, see shard-router.ts), the history recorder (one monotonic clock for
+// all clients), and a log of every operation's outcome and times, from which the run computes
+// availability per fault window.
 import { KvError } from '../../../src/shared/errors.js';
 import type { NodeId } from '../../../src/shared/ids.js';
 import type { Rng } from '../../../src/shared/rng.js';
@@ -9,6 +10,7 @@ import { sleep } from '../../support/poll.js';
 import type { HistoryRecorder } from '../../support/history-recorder.js';
 import type { Outcome } from '../checker/history.js';
 import type { JepsenCluster } from '../harness/jepsen-cluster.js';
+import type { ShardRouter } from './shard-router.js';
 
 export interface OpRecord {
   readonly workload: string;
@@ -19,8 +21,44 @@ export interface OpRecord {
   readonly node: NodeId;
 }
 
-/** Routes operations: writes to the believed leader, reads mostly there and some anywhere. */
-export class Router {
+/** A routed call's answer and the node that gave it. */
+export interface Routed<T> {
+  readonly value: T;
+  readonly node: NodeId;
+}
+
+/** A routed call's last error and the node that gave it (or was last tried). */
+export class RoutedFailure extends Error {
+  override readonly name = 'RoutedFailure';
+  constructor(readonly error: unknown, readonly node: NodeId) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Splits a caught error into the error itself and the node it came from. */
+export function unwrapFailure(caught: unknown, fallback: NodeId): { readonly error: unknown; readonly node: NodeId } {
+  return caught instanceof RoutedFailure ? { error: caught.error, node: caught.node } : { error: caught, node: fallback };
+}
+
+/** Every key under a prefix with its value, read linearizably (the final reads after the heal). */
+export type PrefixScan = (prefix: string) => Promise<Map<string, string>>;
+
+/** Where a workload's operations go. */
+export interface Routing {
+  /**
+   * Runs `attempt` for an operation on `key` against a node chosen for it, within `deadlineMs` in
+   * all. A router may try again elsewhere, but only after a refusal that proves the operation had
+   * no effect (a `fail` in HISTORY.md terms); anything else ends the operation. Throws a
+   * RoutedFailure with the last error.
+   */
+  send<T>(key: string, read: boolean, deadlineMs: number, attempt: (node: NodeId, deadlineMs: number) => Promise<T>): Promise<Routed<T>>;
+}
+
+/**
+ * The unsharded router: writes to the believed leader, reads mostly there and some anywhere. One
+ * attempt per operation: the next operation follows the leader hint of this one's refusal.
+ */
+export class Router implements Routing {
   private leader: NodeId | undefined;
 
   constructor(private readonly nodes: readonly NodeId[], private readonly rng: Rng, private readonly followerReadShare: number) {}
@@ -42,6 +80,18 @@ export class Router {
     this.leader = node;
   }
 
+  async send<T>(_key: string, read: boolean, deadlineMs: number, attempt: (node: NodeId, deadlineMs: number) => Promise<T>): Promise<Routed<T>> {
+    const node = read ? this.forRead() : this.forWrite();
+    try {
+      const value = await attempt(node, deadlineMs);
+      if (!read) this.servedWrite(node);
+      return { value, node };
+    } catch (error) {
+      this.failed(node, error);
+      throw new RoutedFailure(error, node);
+    }
+  }
+
   /** Learns from a failure at `node`: follow a leader hint, forget a leader that did not answer. */
   failed(node: NodeId, error: unknown): void {
     const hint = error instanceof KvError ? error.details.leaderId : undefined;
@@ -53,7 +103,9 @@ export class Router {
 export interface WorkloadContext {
   readonly cluster: JepsenCluster;
   readonly recorder: HistoryRecorder;
-  readonly router: Router;
+  readonly router: Routing;
+  /** The same router as `router` when the cluster is sharded (groups, ring ranges); else undefined. */
+  readonly shards?: ShardRouter;
   readonly rng: Rng;
   readonly opTimeoutMs: number;
   readonly leaseReads: boolean;

@@ -7,10 +7,10 @@
 // `fail`; anything else (timeout, dropped connection) is `info`, after which the worker takes a new
 // process id.
 import type { NodeId } from '../../../src/shared/ids.js';
-import { bytes, field, get, LEASE, LINEARIZABLE, scan } from '../../support/kv-wire.js';
+import { bytes, field, get, LEASE, LINEARIZABLE } from '../../support/kv-wire.js';
 import { errorText, isCertainRefusal } from '../../support/history-recorder.js';
 import type { OpFunction } from '../checker/history.js';
-import { backoff, runWorkers, type WorkloadContext } from './context.js';
+import { backoff, runWorkers, unwrapFailure, type PrefixScan, type WorkloadContext } from './context.js';
 
 export const registerPrefix = 'reg/';
 
@@ -97,20 +97,21 @@ export class RegisterWorkload {
 
   private async op(process: number, key: string, planned: Planned): Promise<'ok' | 'fail' | 'info'> {
     const { recorder, router } = this.ctx;
-    const node = planned.f === 'read' ? router.forRead() : router.forWrite();
     const invokeNs = recorder.invoke(process, planned.f, key, planned.value, planned.expected);
     let outcome: 'ok' | 'fail' | 'info';
     let completeNs: number;
+    let node: NodeId;
     try {
-      const result = await this.call(node, key, planned);
-      completeNs = recorder.complete(process, 'ok', planned.f, key, result);
+      const routed = await router.send(key, planned.f === 'read', this.ctx.opTimeoutMs, (to, deadlineMs) => this.call(to, key, planned, deadlineMs));
+      node = routed.node;
+      completeNs = recorder.complete(process, 'ok', planned.f, key, routed.value);
       outcome = 'ok';
-      if (planned.f !== 'read') router.servedWrite(node);
-      this.learn(key, planned, result);
-    } catch (error) {
-      outcome = isCertainRefusal(error) ? 'fail' : 'info';
-      completeNs = recorder.complete(process, outcome, planned.f, key, { error: errorText(error) });
-      router.failed(node, error);
+      this.learn(key, planned, routed.value);
+    } catch (caught) {
+      const failure = unwrapFailure(caught, this.ctx.cluster.nodes[0] as NodeId);
+      node = failure.node;
+      outcome = isCertainRefusal(failure.error) ? 'fail' : 'info';
+      completeNs = recorder.complete(process, outcome, planned.f, key, { error: errorText(failure.error) });
     }
     this.ctx.ops.push({ workload: 'register', f: planned.f, invokeNs, completeNs, outcome, node });
     return outcome;
@@ -123,9 +124,8 @@ export class RegisterWorkload {
     else if (planned.f === 'write' || result.casOk === true) slot.known = planned.value;
   }
 
-  private async call(node: NodeId, key: string, planned: Planned): Promise<OpResult> {
+  private async call(node: NodeId, key: string, planned: Planned, deadlineMs: number): Promise<OpResult> {
     const stub = this.ctx.cluster.kvStub(node);
-    const deadlineMs = this.ctx.opTimeoutMs;
     if (planned.f === 'read') {
       const consistency = this.ctx.leaseReads && this.ctx.rng.nextInt(2) === 0 ? LEASE : LINEARIZABLE;
       const stored = await get(stub, key, consistency, deadlineMs);
@@ -148,15 +148,16 @@ export class RegisterWorkload {
 
 /**
  * Final reads of every key under `prefix`, recorded as one `read` per key (each by its own
- * process): all invokes before the Range call, all completions after it. A Range page is a
- * linearizable read at one instant inside the call, so each per-key read is honest.
+ * process): all invokes before the scan, all completions after it. Each key is read by a
+ * linearizable Range page at one instant inside the scan (on a sharded cluster, one page per group
+ * and so one instant per group: see ShardRouter.scanPrefix), so each per-key read is honest.
  */
-export async function recordFinalReads(ctx: WorkloadContext, node: NodeId, prefix: string, keys: readonly string[]): Promise<Map<string, string>> {
+export async function recordFinalReads(ctx: WorkloadContext, scanPrefix: PrefixScan, prefix: string, keys: readonly string[]): Promise<Map<string, string>> {
   const { recorder } = ctx;
   const processes = keys.map((key) => ({ key, process: recorder.newProcess() }));
   for (const { key, process } of processes) recorder.invoke(process, 'read', key, null);
   try {
-    const found = await scan(ctx.cluster.kvStub(node), prefix, LINEARIZABLE, 10_000);
+    const found = await scanPrefix(prefix);
     for (const { key, process } of processes) recorder.complete(process, 'ok', 'read', key, { value: found.get(key) ?? null });
     return found;
   } catch (error) {

@@ -6,7 +6,7 @@
 import type { NodeId } from '../../../src/shared/ids.js';
 import { bytes } from '../../support/kv-wire.js';
 import { errorText, isCertainRefusal } from '../../support/history-recorder.js';
-import { backoff, runWorkers, type WorkloadContext } from './context.js';
+import { backoff, runWorkers, unwrapFailure, type PrefixScan, type WorkloadContext } from './context.js';
 import { recordFinalReads } from './register.js';
 
 export const setPrefix = 'set/';
@@ -46,19 +46,20 @@ export class SetWorkload {
     const { recorder, router } = this.ctx;
     const element = `e${++this.counter}`;
     const key = `${setPrefix}${element}`;
-    const node = router.forWrite();
     this.attempted.set(key, 'info');
     const invokeNs = recorder.invoke(process, 'write', key, element);
     let outcome: 'ok' | 'fail' | 'info' = 'ok';
     let completeNs: number;
+    let node: NodeId;
     try {
-      await this.ctx.cluster.kvStub(node).call('Put', { key: bytes(key), value: bytes(element) }, { deadlineMs: this.ctx.opTimeoutMs });
+      node = (await router.send(key, false, this.ctx.opTimeoutMs, (to, deadlineMs) =>
+        this.ctx.cluster.kvStub(to).call('Put', { key: bytes(key), value: bytes(element) }, { deadlineMs }))).node;
       completeNs = recorder.complete(process, 'ok', 'write', key);
-      router.servedWrite(node);
-    } catch (error) {
-      outcome = isCertainRefusal(error) ? 'fail' : 'info';
-      completeNs = recorder.complete(process, outcome, 'write', key, { error: errorText(error) });
-      router.failed(node, error);
+    } catch (caught) {
+      const failure = unwrapFailure(caught, this.ctx.cluster.nodes[0] as NodeId);
+      node = failure.node;
+      outcome = isCertainRefusal(failure.error) ? 'fail' : 'info';
+      completeNs = recorder.complete(process, outcome, 'write', key, { error: errorText(failure.error) });
     }
     this.attempted.set(key, outcome);
     this.ctx.ops.push({ workload: 'set', f: 'add', invokeNs, completeNs, outcome, node });
@@ -66,8 +67,8 @@ export class SetWorkload {
   }
 
   /** The final read (recorded in the history) and the set check. */
-  async finalCheck(node: NodeId): Promise<SetResult> {
-    const found = await recordFinalReads(this.ctx, node, setPrefix, [...this.attempted.keys()]);
+  async finalCheck(scanPrefix: PrefixScan): Promise<SetResult> {
+    const found = await recordFinalReads(this.ctx, scanPrefix, setPrefix, [...this.attempted.keys()]);
     const count = (outcome: string): number => [...this.attempted.values()].filter((o) => o === outcome).length;
     const lost = [...this.attempted].filter(([key, outcome]) => outcome === 'ok' && !found.has(key)).map(([key]) => key);
     const unexpected = [...found]
