@@ -109,11 +109,14 @@ export class GroupSet {
 
   /**
    * A leader's message for a group we do not host: a membership change added us. Create an empty
-   * replica (it cannot campaign, and is caught up by snapshot), then deliver the message.
+   * replica (it cannot campaign, and is caught up by snapshot), then deliver the message. Not for a
+   * group whose replica this node deleted, unless the leader's term is at least the one recorded
+   * then: a leader cut off since before our removal would otherwise count the empty replica as the
+   * voter it remembers and regain a majority for stale reads (found by the multi-group simulator).
    */
   onUnknownGroup(group: GroupId, message: RaftMessage): void {
     const fromLeader = message.type === 'appendEntries' || message.type === 'heartbeat' || message.type === 'installSnapshot';
-    if (!fromLeader || this.opening.has(group)) return;
+    if (!fromLeader || this.opening.has(group) || message.term < this.options.storage.tombstoneTerm(group)) return;
     this.opening.add(group);
     this.open(group)
       .then((driver) => {

@@ -6,7 +6,13 @@
  * list us is our copy useless: every entry we hold is committed and, by then, outside any
  * configuration that counts us, so no quorum can need it (single-server changes keep committed
  * entries on every later majority). A stale answer, or a re-add we have entries of, keeps the
- * replica. Each deletion is logged ('removed replica').
+ * replica. A learner caught up by a snapshot older than its own addition can be deleted by a stale
+ * answer; that is safe (it never voted) and, since this node is no longer wanted in the group, its
+ * leader removes the learner anyway (the multi-group simulator's finding M1; there, where nobody
+ * removed it, the leader retried it forever). A voter holds its own addition, so no answer that
+ * has applied past its log can leave it out unless it was removed.
+ * The deletion leaves a tombstone with the answering replica's term (groups.ts).
+ * Each deletion is logged ('removed replica').
  */
 import { KvStub } from '../client/kv-stub.js';
 import type { GroupId, NodeId } from '../shared/ids.js';
@@ -18,6 +24,12 @@ import { META_GROUP } from '../shard/placement.js';
 import type { MetaMap } from './meta-map.js';
 
 export const GC_INTERVAL_MS = 2000;
+
+interface Answer {
+  readonly members: readonly number[];
+  readonly applied: number;
+  readonly term: number;
+}
 const ASK_DEADLINE_MS = 1000;
 
 export class ReplicaGc {
@@ -63,28 +75,30 @@ export class ReplicaGc {
       if (address === undefined) continue;
       const answer = await this.ask(address, driver.group);
       if (answer === null) continue;
-      const held = driver.core.status().lastIndex;
-      if (answer.applied >= held && !answer.members.includes(this.self)) this.destroy(driver, node, answer.applied);
+      const { lastIndex } = driver.core.status();
+      if (answer.applied >= lastIndex && !answer.members.includes(this.self)) this.destroy(driver, node, answer);
       return;
     }
   }
 
-  private async ask(address: string, group: GroupId): Promise<{ members: number[]; applied: number } | null> {
+  private async ask(address: string, group: GroupId): Promise<Answer | null> {
     let stub = this.stubs.get(address);
     if (stub === undefined) this.stubs.set(address, (stub = new KvStub(address)));
     try {
       const reply = await stub.callCluster('MemberList', { groupId: String(group) }, { deadlineMs: ASK_DEADLINE_MS });
       const members = (reply['members'] as { nodeId: string }[] | undefined) ?? [];
-      return { members: members.map((m) => Number(m.nodeId)), applied: Number(reply['appliedIndex'] ?? 0) };
+      const term = Number((reply['header'] as { raftTerm?: string } | undefined)?.raftTerm ?? 0);
+      return { members: members.map((m) => Number(m.nodeId)), applied: Number(reply['appliedIndex'] ?? 0), term };
     } catch {
       return null; // That node is down or does not host the group yet: ask again next round.
     }
   }
 
-  private destroy(driver: GroupDriver, askedNode: NodeId, theirApplied: number): void {
+  private destroy(driver: GroupDriver, askedNode: NodeId, answer: Answer): void {
     if (driver.installing || driver.producing) return;
     this.host.removeGroup(driver.group);
-    this.storage.destroyGroup(driver.group);
-    this.log.info({ group: driver.group, peer: askedNode, index: driver.core.status().lastIndex, theirApplied }, 'removed replica');
+    // The answering replica's term, not ours: a term we inflated would lock out a legitimate leader.
+    this.storage.destroyGroup(driver.group, answer.term);
+    this.log.info({ group: driver.group, peer: askedNode, index: driver.core.status().lastIndex, theirApplied: answer.applied, term: answer.term }, 'removed replica');
   }
 }

@@ -196,13 +196,23 @@ export class NodeStorage {
    * Deletes everything this node keeps for a group: used when its replica here was removed from
    * the group (src/server/replica-gc.ts decides that safely). The caller stops the group first.
    */
-  destroyGroup(group: GroupId): void {
+  destroyGroup(group: GroupId, tombstoneTerm: number): void {
     assert(!this.producing.has(group), `Cannot destroy group ${group} while a snapshot of it is produced`);
     this.groups.delete(group);
     this.db.transaction(() => {
       for (const table of GROUP_TABLES) this.db.statement(`DELETE FROM ${table} WHERE group_id = ?`).run(group);
+      this.db.statement('INSERT OR REPLACE INTO tombstone (group_id, term) VALUES (?, ?)').run(group, tombstoneTerm);
     });
     this.snapshots.removeUnreferenced(group, null, true);
+  }
+
+  /**
+   * The term below which messages of a group whose replica was deleted here are ignored, so a
+   * stale leader cannot recreate it (0: none deleted).
+   */
+  tombstoneTerm(group: GroupId): number {
+    const row = this.db.statement('SELECT term FROM tombstone WHERE group_id = ?').get(group);
+    return row === undefined ? 0 : intColumn(row, 'term');
   }
 
   close(): void {

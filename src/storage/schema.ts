@@ -44,12 +44,14 @@ CREATE INDEX session_by_last_seen ON session (group_id, last_seen_ms, id);
 
 /**
  * Version 2: a data group's ring range (its descriptor; NULL for the meta or an unsharded group),
- * and settings a node must keep for life (how many groups its cluster was founded with).
+ * settings a node must keep for life (how many groups its cluster was founded with), and
+ * tombstones of replicas this node deleted (src/server/replica-gc.ts).
  */
 const migrateToV2 = `
 ALTER TABLE apply_state ADD COLUMN range_start INTEGER;
 ALTER TABLE apply_state ADD COLUMN range_end INTEGER;
 CREATE TABLE node_setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE tombstone (group_id INTEGER PRIMARY KEY, term INTEGER NOT NULL);
 `;
 
 /** Creates the schema in a fresh database, or checks the version of an existing one. */
