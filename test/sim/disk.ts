@@ -9,7 +9,7 @@ import { assert } from '../../src/shared/assert.js';
 import { logIndex, type LogIndex } from '../../src/shared/ids.js';
 import type { InitialState } from '../../src/raft/bootstrap.js';
 import type { Ready } from '../../src/raft/ready.js';
-import type { LogEntry, SnapshotChunk, SnapshotMeta } from '../../src/raft/types.js';
+import type { ConfState, LogEntry, SnapshotChunk, SnapshotMeta } from '../../src/raft/types.js';
 import { MemoryLogStore } from '../../src/storage/memory-log-store.js';
 import { SafetyViolation } from './checkers/violation.js';
 import { KvStateMachine } from './kv-state-machine.js';
@@ -36,20 +36,35 @@ export interface PersistOutcome {
   readonly conflictIndex: LogIndex | undefined;
 }
 
+/**
+ * What SimNode and the checkers need from a replicated state machine. KvStateMachine is the
+ * single-group one; test/sim/multi/group-machine.ts adds ring descriptors and splits.
+ */
+export interface ReplicatedMachine {
+  readonly applied: LogIndex;
+  readonly conf: ConfState;
+  /** Equal digests at one applied index mean equal states. */
+  readonly digest: string;
+  apply(entry: LogEntry): void;
+  serialize(): Uint8Array;
+  restore(meta: SnapshotMeta, data: Uint8Array): void;
+}
+
 interface PartialSnapshot {
   readonly meta: SnapshotMeta;
   readonly chunks: Uint8Array[];
   bytes: number;
 }
 
-export class SimDisk {
+export class SimDisk<M extends ReplicatedMachine = KvStateMachine> {
   readonly store: MemoryLogStore;
-  readonly machine: KvStateMachine;
+  readonly machine: M;
   private partial: PartialSnapshot | null = null;
 
-  constructor(initial: InitialState) {
+  /** `machine` defaults to a KvStateMachine at the initial snapshot (the single-group simulator). */
+  constructor(initial: InitialState, machine?: M) {
     this.store = new MemoryLogStore(initial);
-    this.machine = new KvStateMachine(initial.snapshot);
+    this.machine = machine ?? (new KvStateMachine(initial.snapshot) as ReplicatedMachine as M);
   }
 
   persist(ready: Ready): PersistOutcome {

@@ -8,14 +8,37 @@
  */
 import type { NodeId } from '../../src/shared/ids.js';
 import type { Rng } from '../../src/shared/rng.js';
-import type { ClusterView } from './cluster-view.js';
 import type { Network } from './network.js';
 import { between, chance, pick, shuffled } from './random.js';
+import type { SimNode } from './sim-node.js';
 import type { FaultRates } from './swarm.js';
 import type { Trace } from './trace.js';
-import type { Workload } from './workload.js';
 
-export class FaultInjector {
+/** A process the injector can crash, pause or cut off (a SimNode, or a multi-group node). */
+export interface FaultTarget {
+  readonly id: NodeId;
+  readonly isUp: boolean;
+}
+
+/** The part of ClusterView faults act through; a multi-group cluster provides it too. */
+export interface FaultView<N extends FaultTarget> {
+  readonly nowMs: number;
+  liveNodes(): N[];
+  node(id: NodeId): N | undefined;
+  /** A node to isolate as "the leader" (in a multi-group cluster: some group's leader). */
+  leader(): N | undefined;
+  crash(id: NodeId): void;
+  pause(id: NodeId, untilMs: number): void;
+  restart(id: NodeId): void;
+  later(delayMs: number, label: string, run: () => void): void;
+}
+
+/** The figure-8 hook's writes to a new leader (Workload.put). */
+export interface LeaderWrites<N> {
+  put(node: N | undefined): unknown;
+}
+
+export class FaultInjector<N extends FaultTarget = SimNode> {
   crashes = 0;
   cuts = 0;
   pauses = 0;
@@ -24,9 +47,9 @@ export class FaultInjector {
   constructor(
     private readonly rng: Rng,
     private readonly rates: FaultRates,
-    private readonly view: ClusterView,
+    private readonly view: FaultView<N>,
     private readonly network: Network,
-    private readonly workload: Workload,
+    private readonly workload: LeaderWrites<N>,
     private readonly trace: Trace,
   ) {}
 

@@ -16,7 +16,7 @@ import type { Ready } from '../../src/raft/ready.js';
 import type { LogEntry, ReadState } from '../../src/raft/types.js';
 import { SafetyViolation } from './checkers/violation.js';
 import type { NodeFactory, RaftNode, RaftStatus } from './core.js';
-import { SimDisk, type PersistOutcome, type ReceivedSnapshot } from './disk.js';
+import { SimDisk, type PersistOutcome, type ReceivedSnapshot, type ReplicatedMachine } from './disk.js';
 import type { KvStateMachine } from './kv-state-machine.js';
 import { between } from './random.js';
 import type { CoreTuning } from './swarm.js';
@@ -31,30 +31,30 @@ export interface WriteDone {
   readonly outcome: PersistOutcome;
 }
 
-export interface NodeListener {
+export interface NodeListener<M extends ReplicatedMachine = KvStateMachine> {
   readyTaken(node: NodeId, ready: Ready, store: LogReader): void;
   persisted(node: NodeId, write: WriteDone, store: LogReader): void;
-  snapshotInstalled(node: NodeId, machine: KvStateMachine): void;
-  applied(node: NodeId, entry: LogEntry, machine: KvStateMachine): void;
+  snapshotInstalled(node: NodeId, machine: M): void;
+  applied(node: NodeId, entry: LogEntry, machine: M): void;
   readServed(node: NodeId, requestId: string, applied: LogIndex): void;
   readsDropped(node: NodeId, requestIds: readonly string[]): void;
   crashed(node: NodeId): void;
 }
 
-export interface NodeEnv {
+export interface NodeEnv<M extends ReplicatedMachine = KvStateMachine> {
   readonly tuning: CoreTuning;
   readonly diskDelayMaxMs: number;
   readonly compactEveryEntries: number;
   readonly createNode: NodeFactory;
-  readonly listener: NodeListener;
+  readonly listener: NodeListener<M>;
   logger(node: NodeId): CoreLogger;
   nowMs(): number;
   send(message: RaftMessage): void;
   scheduleWrite(node: NodeId, epoch: number, delayMs: number): void;
 }
 
-export class SimNode {
-  readonly disk: SimDisk;
+export class SimNode<M extends ReplicatedMachine = KvStateMachine> {
+  readonly disk: SimDisk<M>;
   private core: RaftNode | null = null;
   /** Bumped by a crash so that a write completing afterwards is recognised as lost. */
   private epoch = 0;
@@ -70,9 +70,11 @@ export class SimNode {
     readonly id: NodeId,
     initial: InitialState,
     private readonly rng: SeededRng,
-    private readonly env: NodeEnv,
+    private readonly env: NodeEnv<M>,
+    /** A disk prepared by the caller (a multi-group replica with its own state machine). */
+    disk?: SimDisk<M>,
   ) {
-    this.disk = new SimDisk(initial);
+    this.disk = disk ?? new SimDisk<M>(initial);
   }
 
   get isUp(): boolean {

@@ -8,7 +8,6 @@ import type { LogReader } from '../../../src/raft/log-reader.js';
 import type { Ready } from '../../../src/raft/ready.js';
 import type { LogEntry } from '../../../src/raft/types.js';
 import type { RaftStatus } from '../core.js';
-import type { KvStateMachine } from '../kv-state-machine.js';
 import type { WriteDone } from '../sim-node.js';
 import { CommittedLog } from './committed-log.js';
 import { checkHardStateStep } from './durable-state.js';
@@ -17,7 +16,7 @@ import { LeaderCompleteness } from './leader-completeness.js';
 import { LinearizableReads } from './linearizable-reads.js';
 import { LogMatching } from './log-matching.js';
 import { checkTruncation } from './log-truncation.js';
-import { StateMachineSafety } from './state-machine-safety.js';
+import { StateMachineSafety, type MachineState } from './state-machine-safety.js';
 
 export interface ObservedNode {
   readonly id: NodeId;
@@ -58,11 +57,11 @@ export class CheckerSuite {
     this.completeness.persisted(node, write.seq, store);
   }
 
-  snapshotInstalled(node: NodeId, machine: KvStateMachine): void {
+  snapshotInstalled(node: NodeId, machine: MachineState): void {
     this.stateMachines.snapshotInstalled(node, machine);
   }
 
-  applied(node: NodeId, entry: LogEntry, machine: KvStateMachine): void {
+  applied(node: NodeId, entry: LogEntry, machine: MachineState): void {
     this.stateMachines.applied(node, entry, machine);
   }
 

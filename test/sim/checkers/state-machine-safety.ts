@@ -6,9 +6,15 @@
  */
 import type { NodeId } from '../../../src/shared/ids.js';
 import type { LogEntry } from '../../../src/raft/types.js';
-import { entryKey, type KvStateMachine } from '../kv-state-machine.js';
+import { entryKey } from '../kv-state-machine.js';
 import { shortKey, type CommittedLog } from './committed-log.js';
 import { SafetyViolation } from './violation.js';
+
+/** What the checker reads of a state machine (any ReplicatedMachine). */
+export interface MachineState {
+  readonly applied: number;
+  readonly digest: string;
+}
 
 interface Fixed {
   readonly value: string;
@@ -22,7 +28,7 @@ export class StateMachineSafety {
 
   constructor(private readonly committed: CommittedLog) {}
 
-  applied(node: NodeId, entry: LogEntry, machine: KvStateMachine): void {
+  applied(node: NodeId, entry: LogEntry, machine: MachineState): void {
     this.appliedCount++;
     const key = entryKey(entry);
     const first = this.fix(this.entries, entry.index, key, node);
@@ -33,11 +39,11 @@ export class StateMachineSafety {
     this.committed.record(entry.index, entry, `node ${node}'s state machine`);
   }
 
-  snapshotInstalled(node: NodeId, machine: KvStateMachine): void {
+  snapshotInstalled(node: NodeId, machine: MachineState): void {
     this.checkDigest(node, machine, 'after installing a snapshot');
   }
 
-  private checkDigest(node: NodeId, machine: KvStateMachine, how: string): void {
+  private checkDigest(node: NodeId, machine: MachineState, how: string): void {
     const first = this.fix(this.digests, machine.applied, machine.digest, node);
     if (first.value !== machine.digest) {
       throw new SafetyViolation('state-machine-safety', `Node ${node} ${how} has state ${machine.digest} at index ${machine.applied}, node ${first.node} had ${first.value}`);

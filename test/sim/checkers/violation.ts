@@ -14,7 +14,11 @@ export type CheckerName =
   | 'durable-state'
   | 'snapshot'
   | 'liveness'
-  | 'exception';
+  | 'exception'
+  // Multi-group simulator (test/sim/multi/):
+  | 'ownership'
+  | 'linearizability'
+  | 'gc-safety';
 
 export class SafetyViolation extends Error {
   override readonly name = 'SafetyViolation';
