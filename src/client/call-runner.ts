@@ -42,6 +42,8 @@ export interface CallSpec {
   readonly answeredByLeader: boolean;
   readonly session?: SessionLease;
   readonly deadlineMs: number;
+  /** The deadline the caller asked for, for messages, when `deadlineMs` is what is left of it. */
+  readonly statedDeadlineMs?: number;
   readonly signal?: AbortSignal;
   /** Overrides the client's bound, e.g. 1 for a call pinned to one node. */
   readonly attemptsMax?: number;
@@ -262,7 +264,7 @@ export class CallRunner {
 function ambiguity(spec: CallSpec, error: unknown): string {
   if (!(error instanceof KvClientError)) return messageOf(error);
   // The server's own deadline answer and grpc-js's local one race; both mean the same to the caller.
-  if (error.grpcCode === GRPC_STATUS.DEADLINE_EXCEEDED) return `its deadline of ${spec.deadlineMs} ms passed`;
+  if (error.grpcCode === GRPC_STATUS.DEADLINE_EXCEEDED) return `its deadline of ${spec.statedDeadlineMs ?? spec.deadlineMs} ms passed`;
   if (error.fromServer) return messageOf(error);
   if (error.grpcCode === GRPC_STATUS.UNAVAILABLE) return `the connection dropped after the request was sent (${transportReason(error.message)})`;
   if (error.grpcCode === GRPC_STATUS.CANCELLED) return 'it was cancelled while in flight';

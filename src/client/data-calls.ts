@@ -156,7 +156,7 @@ export class DataCalls {
       ...(routeChanged === undefined ? {} : { routeChanged }),
       name: call.name, kind: 'read', route: consistency === 'serializable' ? 'any' : 'leader', group, ...this.candidates(table, group),
       answeredByLeader: consistency === 'lease', request: call.request, send: (stub, r, o) => stub.call(call.method, r, o),
-      deadlineMs: Math.max(0, deadlineAt - Date.now()), ...(options.signal === undefined ? {} : { signal: options.signal }),
+      deadlineMs: Math.max(0, deadlineAt - Date.now()), statedDeadlineMs: this.core.deadlineMs(options), ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     return response;
   }
@@ -166,7 +166,7 @@ export class DataCalls {
     const spec: CallSpec = {
       ...(routeChanged === undefined ? {} : { routeChanged }),
       name: call.name, kind: 'write', route: 'leader', group, ...this.candidates(table, group), answeredByLeader: true, request: call.request,
-      send: (stub, r, o) => stub.call(call.method, r, o), deadlineMs: Math.max(0, deadlineAt - Date.now()),
+      send: (stub, r, o) => stub.call(call.method, r, o), deadlineMs: Math.max(0, deadlineAt - Date.now()), statedDeadlineMs: this.core.deadlineMs(options),
       ...(options.signal === undefined ? {} : { signal: options.signal }), ...(lease === undefined ? {} : { session: lease }),
     };
     try {
