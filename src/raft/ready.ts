@@ -1,5 +1,6 @@
 /**
  * What the core owes the outside world after some input, and the order the caller must honour:
+ *  0. `earlyMessages` may be sent at once, before or while step 1 runs (send-order.ts says why);
  *  1. persist `hardState`, `entriesToPersist` (overwriting any suffix from their first index) and
  *     `snapshotChunk` in one durable write;
  *  2. only then send `messages` (append and vote replies promise durability: thesis §3.8);
@@ -16,6 +17,9 @@ export interface Ready {
   readonly hardState?: HardState;
   readonly entriesToPersist: readonly LogEntry[];
   readonly snapshotChunk?: SnapshotChunk;
+  /** Leader appends and heartbeats of a durable term: may leave before step 1 (thesis §10.2.1). */
+  readonly earlyMessages: readonly RaftMessage[];
+  /** Everything else: only after step 1. */
   readonly messages: readonly RaftMessage[];
   readonly entriesToApply: readonly LogEntry[];
   readonly readStates: readonly ReadState[];

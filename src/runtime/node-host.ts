@@ -146,7 +146,8 @@ export class NodeHost {
     if (batch.length === 0) return;
     this.options.storage.persistBatch(batch.map(({ driver, ready }) => persistItem(driver.group, ready)));
     for (const { driver, ready } of batch) {
-      for (const message of ready.messages) this.options.transport.send(message.to, driver.group, message);
+      // Early messages are sent late here, which is always allowed (src/raft/send-order.ts).
+      for (const message of [...ready.earlyMessages, ...ready.messages]) this.options.transport.send(message.to, driver.group, message);
     }
     this.options.transport.flush();
     for (const { driver, ready } of batch) {
