@@ -113,6 +113,7 @@ export class SimNode {
   crash(): void {
     if (this.core === null) return;
     this.core = null;
+    this.disk.loseUnsynced();
     this.epoch++;
     this.writing = null;
     this.waitingReads = [];
