@@ -19,6 +19,7 @@ import { ReadIndexTracker } from './read-index.js';
 import type { CoreError, CoreErrorCode, CoreResult, Proposed, Ready } from './ready.js';
 import type { ConfChange, ConfState, HardState, LogEntry, ReadState, Role, SnapshotChunk, SoftState } from './types.js';
 import { entryBytes } from './log-reader.js';
+import { splitBySendOrder } from './send-order.js';
 import * as election from './election.js';
 import * as replication from './replication.js';
 import * as follower from './follower.js';
@@ -223,12 +224,15 @@ export class RaftNode {
     const hard = this.hardState();
     const soft = this.softState();
     const entriesToApply = this.log.nextEntriesToApply(this.cfg.appendBytesMax * 4);
+    // prevHardState is durable here: the caller persisted the last Ready before advance().
+    const { early, late } = splitBySendOrder(this.messages, this.prevHardState.term);
     const ready: Ready = {
       ...(sameSoftState(soft, this.prevSoftState) ? {} : { softState: soft }),
       ...(sameHardState(hard, this.prevHardState) ? {} : { hardState: hard }),
       entriesToPersist: [...this.log.unstableEntries()],
       ...(this.snapshotChunk === null ? {} : { snapshotChunk: this.snapshotChunk }),
-      messages: this.messages,
+      earlyMessages: early,
+      messages: late,
       entriesToApply,
       readStates: this.readStates,
       readsDropped: this.readsDropped,

@@ -2,11 +2,15 @@
  * Drives every Raft group of this node. It is the only place that turns core output into I/O,
  * in the order src/raft/ready.ts demands, for all groups at once:
  *   1. take a Ready from each group that has one;
- *   2. persist them all in ONE SQLite transaction (group commit: one fsync per round);
- *   3. only then hand their messages to the transport (one batch per peer per turn);
- *   4. install received snapshots (async, that group pauses), apply entries, advance.
+ *   2. hand their early messages (a leader's appends and heartbeats, src/raft/send-order.ts) to the
+ *      transport and let one event-loop turn pass, so they reach the socket before the fsync below
+ *      blocks the thread: followers write to their disks while we write to ours (thesis §10.2.1);
+ *   3. persist them all in ONE SQLite transaction (group commit: one fsync per round);
+ *   4. only then hand the other messages to the transport (one batch per peer per turn);
+ *   5. install received snapshots (async, that group pauses), apply entries, advance.
  * Ticks come from one interval timer; peer messages and client proposals schedule a drain on the
- * next turn, so everything that arrives in one turn shares one fsync.
+ * next turn, so everything that arrives in one turn shares one fsync. One round is in flight at a
+ * time: a drain that finds one waiting for its persist does nothing, the round schedules the next.
  */
 import { assert } from '../shared/assert.js';
 import { KvError } from '../shared/errors.js';
@@ -39,6 +43,8 @@ export class NodeHost {
   private readonly groups = new Map<GroupId, GroupDriver>();
   private ticker: NodeJS.Timeout | null = null;
   private drainScheduled = false;
+  /** Early messages are out and the round's persist waits for the next turn. */
+  private roundInFlight = false;
   private closed = false;
   private droppedUnknownGroup = 0;
   private readonly reconnectsSeen = new Map<NodeId, number>();
@@ -144,20 +150,46 @@ export class NodeHost {
 
   /** One round of the Ready loop for all groups (see the file comment for the order). */
   drain(): void {
-    if (this.closed) return;
+    if (this.closed || this.roundInFlight) return;
     this.catchUpTicks(); // Time spent stalled counts before anything this round acts on it.
-    const batch: { driver: GroupDriver; ready: Ready }[] = [];
+    const batch: RoundItem[] = [];
     for (const driver of this.groups.values()) {
       if (driver.installing) continue;
       const ready = driver.core.takeReady();
       if (ready !== undefined) batch.push({ driver, ready });
     }
     if (batch.length === 0) return;
-    this.options.storage.persistBatch(batch.map(({ driver, ready }) => persistItem(driver.group, ready)));
-    for (const { driver, ready } of batch) {
-      for (const message of ready.messages) this.options.transport.send(message.to, driver.group, message);
+    const sentEarly = this.sendAll(batch, (ready) => ready.earlyMessages);
+    if (!sentEarly || !batch.some(({ ready }) => needsWrite(ready))) {
+      this.finishRound(batch);
+      return;
     }
-    this.options.transport.flush();
+    // grpc-js/http2 write to the socket from a native immediate, which runs before the JS one
+    // below: the appends are on the wire before persistBatch blocks the thread on the fsync.
+    this.roundInFlight = true;
+    setImmediate(() => {
+      this.roundInFlight = false;
+      if (!this.closed) this.finishRound(batch);
+    });
+  }
+
+  /** Sends the chosen messages of every Ready in the batch; true if there were any. */
+  private sendAll(batch: readonly RoundItem[], pick: (ready: Ready) => readonly RaftMessage[]): boolean {
+    let sent = false;
+    for (const { driver, ready } of batch) {
+      for (const message of pick(ready)) {
+        this.options.transport.send(message.to, driver.group, message);
+        sent = true;
+      }
+    }
+    if (sent) this.options.transport.flush();
+    return sent;
+  }
+
+  /** Steps 3 to 5 of the round (see the file comment). */
+  private finishRound(batch: readonly RoundItem[]): void {
+    this.options.storage.persistBatch(batch.map(({ driver, ready }) => persistItem(driver.group, ready)));
+    this.sendAll(batch, (ready) => ready.messages);
     for (const { driver, ready } of batch) {
       if (ready.snapshotChunk?.done === true) void this.installThenApply(driver, ready);
       else this.applyGroup(driver, ready);
@@ -211,6 +243,15 @@ export class NodeHost {
     this.ticker = null;
     for (const driver of this.groups.values()) driver.failAll();
   }
+}
+
+interface RoundItem {
+  readonly driver: GroupDriver;
+  readonly ready: Ready;
+}
+
+function needsWrite(ready: Ready): boolean {
+  return ready.hardState !== undefined || ready.entriesToPersist.length > 0 || ready.snapshotChunk !== undefined;
 }
 
 function persistItem(group: GroupId, ready: Ready): PersistItem {

@@ -55,7 +55,18 @@ export class StorageDatabase {
 
   /** Runs `fn` in one transaction (a savepoint when nested); a throw rolls back everything in it. */
   transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn)();
+    // better-sqlite3's transaction() builds a wrapper per call; the Ready loop runs two
+    // transactions per round, so the outermost level uses cached statements (same BEGIN DEFERRED).
+    if (this.sqlite.inTransaction) return this.sqlite.transaction(fn)();
+    this.statement('BEGIN').run();
+    try {
+      const result = fn();
+      this.statement('COMMIT').run();
+      return result;
+    } catch (error) {
+      if (this.sqlite.inTransaction) this.statement('ROLLBACK').run();
+      throw error;
+    }
   }
 
   /**
@@ -67,12 +78,13 @@ export class StorageDatabase {
    */
   transactionUnsynced<T>(fn: () => T): T {
     assert(!this.sqlite.inTransaction, 'transactionUnsynced() cannot nest in another transaction');
-    this.sqlite.pragma('synchronous = NORMAL');
+    // Cached statements: pragma() prepares its statement anew on every call.
+    this.statement('PRAGMA synchronous = NORMAL').run();
     try {
-      return this.sqlite.transaction(fn)();
+      return this.transaction(fn);
     } finally {
       // Synchronous code: no other commit can run before FULL is back.
-      this.sqlite.pragma('synchronous = FULL');
+      this.statement('PRAGMA synchronous = FULL').run();
     }
   }
 

@@ -13,6 +13,7 @@ import { assert } from '../shared/assert.js';
 import { groupId, type GroupId } from '../shared/ids.js';
 import { confToText, intColumn, textColumn } from './sql-row.js';
 import type { HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
+import { mustSync } from '../raft/ready.js';
 import { StorageDatabase } from './database.js';
 import type { RingBounds } from './apply-state.js';
 import { KvStateMachine, type KvStateMachineOptions } from './kv-state-machine.js';
@@ -132,10 +133,15 @@ export class NodeStorage {
       seen.add(item.group);
     }
     const obsolete: string[] = [];
+    // A round that only moves commit indexes skips the fsync (src/raft/ready.ts, mustSync): WAL
+    // order still puts it before the apply transaction that follows it and any later commit.
+    const sync = items.some((item) => this.mustSync(item));
+    const write = (): void => {
+      for (const item of items) obsolete.push(...this.persistItem(item));
+    };
     try {
-      this.db.transaction(() => {
-        for (const item of items) obsolete.push(...this.persistItem(item));
-      });
+      if (sync) this.db.transaction(write);
+      else this.db.transactionUnsynced(write);
     } catch (error) {
       for (const group of seen) this.groups.get(group)?.log.reload();
       throw error;
@@ -218,6 +224,11 @@ export class NodeStorage {
   close(): void {
     this.groups.clear();
     this.db.close();
+  }
+
+  private mustSync(item: PersistItem): boolean {
+    const durable = this.group(item.group).log.hardState();
+    return mustSync(durable, item.hardState, item.entries.length, item.snapshotChunk !== undefined);
   }
 
   private persistItem(item: PersistItem): string[] {

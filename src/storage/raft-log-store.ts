@@ -21,6 +21,20 @@ import { TermRuns } from './term-runs.js';
 
 const entryTypeCodes: Readonly<Record<EntryType, number>> = { normal: 0, confChange: 1 };
 
+/** Rows per INSERT; 5 parameters each stays far below SQLite's parameter limit (32766). */
+const INSERT_ROWS_MAX = 32;
+/** The SQL text per row count, built once, so the statement cache hashes the same strings. */
+const insertSqlByRows: string[] = [];
+
+function insertSql(rows: number): string {
+  let sql = insertSqlByRows[rows];
+  if (sql === undefined) {
+    sql = `INSERT INTO raft_log (group_id, idx, term, type, data) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
+    insertSqlByRows[rows] = sql;
+  }
+  return sql;
+}
+
 interface LogState {
   hard: HardState;
   snapshot: SnapshotMeta;
@@ -127,14 +141,27 @@ export class SqliteLogStore implements LogReader {
     if (first.index <= runs.lastIndex) {
       this.db.statement('DELETE FROM raft_log WHERE group_id = ? AND idx >= ?').run(this.group, first.index);
     }
-    const insert = this.db.statement('INSERT INTO raft_log (group_id, idx, term, type, data) VALUES (?, ?, ?, ?, ?)');
-    for (const entry of entries) insert.run(this.group, entry.index, entry.term, entryTypeCodes[entry.type], entry.data);
+    this.insertRows(entries);
     if (first.index - 1 < runs.coveredFrom) {
       this.reload(); // Overwrite reaches below the cached terms: rare, rebuild from SQLite.
       return;
     }
     runs.truncateAfter(first.index - 1);
     for (const entry of entries) runs.append(entry.index, entry.term);
+  }
+
+  /** One INSERT per INSERT_ROWS_MAX entries instead of one per entry: fewer calls into SQLite. */
+  private insertRows(entries: readonly LogEntry[]): void {
+    for (let start = 0; start < entries.length; start += INSERT_ROWS_MAX) {
+      const end = Math.min(entries.length, start + INSERT_ROWS_MAX);
+      const params: unknown[] = [];
+      for (let i = start; i < end; i++) {
+        const entry = entries[i];
+        assert(entry !== undefined, `Entry ${i} missing`);
+        params.push(this.group, entry.index, entry.term, entryTypeCodes[entry.type], entry.data);
+      }
+      this.db.statement(insertSql(end - start)).run(...params);
+    }
   }
 
   /** Records a snapshot of applied state at `meta.index` (in `file`) and drops the log up to it. */

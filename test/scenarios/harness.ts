@@ -112,7 +112,7 @@ export class Harness {
       node.machine.appliedIndex = chunk.meta.index;
       this.output.push(`n${id} installed snapshot at ${chunk.meta.index}`);
     }
-    this.queue.push(...ready.messages);
+    this.queue.push(...ready.earlyMessages, ...ready.messages);
     for (const entry of ready.entriesToApply) {
       node.machine.applied.push(entry);
       node.machine.appliedIndex = entry.index;

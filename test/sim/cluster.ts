@@ -12,6 +12,7 @@ import type { SeededRng } from '../../src/shared/rng.js';
 import { founderState, joinerState, type InitialState } from '../../src/raft/bootstrap.js';
 import type { RaftMessage } from '../../src/raft/messages.js';
 import { CheckerSuite, type ObservedNode } from './checkers/checker-suite.js';
+import { CommitQuorum } from './checkers/commit-quorum.js';
 import { LivenessGoal } from './checkers/liveness.js';
 import { SafetyViolation, type CheckerName } from './checkers/violation.js';
 import { ClientTracker } from './client.js';
@@ -74,6 +75,7 @@ export class Cluster implements ClusterView {
   private readonly tickIntervalsMs = new Map<NodeId, number>();
   private readonly trace: Trace;
   private readonly checkers = new CheckerSuite();
+  private readonly commitQuorum = new CommitQuorum();
   private readonly network: Network;
   private readonly client: ClientTracker;
   private readonly workload: Workload;
@@ -304,6 +306,10 @@ export class Cluster implements ClusterView {
       const status = node.status();
       if (status !== undefined) observed.push({ id: node.id, status, readiesTaken: node.readiesTaken });
     }
+    this.commitQuorum.check(observed, {
+      durableLog: (id) => this.nodes.get(id)?.disk.store,
+      termAt: (id, index) => this.nodes.get(id)?.raft().log.term(index),
+    });
     for (const elected of this.checkers.afterEvent(observed)) {
       const { term, lastIndex, commit } = elected.status;
       this.trace.log(`n${elected.id} leads term ${term} (last index ${lastIndex}, commit ${commit})`);

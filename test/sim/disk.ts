@@ -3,12 +3,13 @@
  * MemoryLogStore (hard state, log, snapshot), the snapshot being received chunk by chunk, and the
  * KV state machine (applied in the same step as the write it follows, so a crash never splits
  * them). persist() performs step 1 of a Ready in one go; SimNode decides when (after a random
- * disk delay) and drops the whole write if the node crashes first.
+ * disk delay) and drops the whole write if the node crashes first; a crash also loses the commit
+ * index of writes that need no sync (loseUnsynced).
  */
 import { assert } from '../../src/shared/assert.js';
 import { logIndex, type LogIndex } from '../../src/shared/ids.js';
 import type { InitialState } from '../../src/raft/bootstrap.js';
-import type { Ready } from '../../src/raft/ready.js';
+import { mustSync, type Ready } from '../../src/raft/ready.js';
 import type { ConfState, LogEntry, SnapshotChunk, SnapshotMeta } from '../../src/raft/types.js';
 import { MemoryLogStore } from '../../src/storage/memory-log-store.js';
 import { SafetyViolation } from './checkers/violation.js';
@@ -60,14 +61,35 @@ export class SimDisk<M extends ReplicatedMachine = KvStateMachine> {
   readonly store: MemoryLogStore;
   readonly machine: M;
   private partial: PartialSnapshot | null = null;
+  /** The commit index as of the last synced write; later commit-only writes are not synced. */
+  private syncedCommit: LogIndex;
 
   /** `machine` defaults to a KvStateMachine at the initial snapshot (the single-group simulator). */
   constructor(initial: InitialState, machine?: M) {
     this.store = new MemoryLogStore(initial);
     this.machine = machine ?? (new KvStateMachine(initial.snapshot) as ReplicatedMachine as M);
+    this.syncedCommit = this.store.hardState().commit;
+  }
+
+  /**
+   * A crash taken as a power loss: writes that were not synced (they only moved the commit index,
+   * src/raft/ready.ts mustSync) are lost, except that the state machine's writes came after them
+   * in the same log-structured file, so the commit never drops below what was applied.
+   */
+  loseUnsynced(): void {
+    const hard = this.store.hardState();
+    const commit = Math.max(this.syncedCommit, this.machine.applied);
+    if (commit < hard.commit) this.store.setHardState({ ...hard, commit: logIndex(commit) });
   }
 
   persist(ready: Ready): PersistOutcome {
+    const synced = mustSync(this.store.hardState(), ready.hardState, ready.entriesToPersist.length, ready.snapshotChunk !== undefined);
+    const outcome = this.write(ready);
+    if (synced) this.syncedCommit = this.store.hardState().commit;
+    return outcome;
+  }
+
+  private write(ready: Ready): PersistOutcome {
     const commitBefore = this.store.hardState().commit;
     const lastIndexBefore = this.store.lastIndex();
     const termAtSnapshotBefore = ready.snapshotChunk === undefined ? undefined : this.store.term(ready.snapshotChunk.meta.index);

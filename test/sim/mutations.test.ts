@@ -39,6 +39,18 @@ const CASES: readonly MutationCase[] = [
     profile: 'figure8',
     checkers: ['linearizable-reads'],
   },
+  {
+    mutation: 'ack-before-persist',
+    rule: 'acknowledges appends before they are durable',
+    profile: 'swarm',
+    checkers: ['commit-quorum', 'committed-entries', 'state-machine-safety'],
+  },
+  {
+    mutation: 'count-self-before-persist',
+    rule: 'counts its own entries toward commit before they are durable',
+    profile: 'swarm',
+    checkers: ['commit-quorum', 'committed-entries', 'state-machine-safety'],
+  },
 ];
 
 interface Catch {

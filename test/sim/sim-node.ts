@@ -1,9 +1,10 @@
 /**
  * Goal: drive one RaftNode the way the runtime's group driver does, over a disk that takes time
- * and can lose a write. Method: take a Ready only when no write is in flight; persist it after a
- * random delay (a crash first drops it); then send, install a finished snapshot, apply, serve reads
- * and advance, in the order src/raft/ready.ts prescribes. A restart builds a new RaftNode from
- * what the disk holds. Every step is reported to a listener (checkers and clients).
+ * and can lose a write. Method: take a Ready only when no write is in flight; send its early
+ * messages at once; persist it after a random delay (a crash first drops it); then send the rest,
+ * install a finished snapshot, apply, serve reads and advance, in the order src/raft/ready.ts
+ * prescribes. A restart builds a new RaftNode from what the disk holds. Every step is reported
+ * to a listener (checkers and clients).
  */
 import { assert } from '../../src/shared/assert.js';
 import type { LogIndex, NodeId } from '../../src/shared/ids.js';
@@ -114,6 +115,7 @@ export class SimNode<M extends ReplicatedMachine = KvStateMachine> {
   crash(): void {
     if (this.core === null) return;
     this.core = null;
+    this.disk.loseUnsynced();
     this.epoch++;
     this.writing = null;
     this.waitingReads = [];
@@ -157,6 +159,9 @@ export class SimNode<M extends ReplicatedMachine = KvStateMachine> {
       if (ready === undefined) return;
       const seq = ++this.readiesTaken;
       this.env.listener.readyTaken(this.id, ready, this.disk.store);
+      // As the runtime does: out before the disk delay starts, so a crash can lose the write after
+      // followers already got them (the case src/raft/send-order.ts argues is safe).
+      for (const message of ready.earlyMessages) this.env.send(message);
       if (needsWrite(ready)) {
         this.writing = { ready, seq };
         this.env.scheduleWrite(this.id, this.epoch, between(this.rng, 0, this.env.diskDelayMaxMs));

@@ -1,7 +1,8 @@
 /**
  * Goal: what each node writes to disk obeys the rules that make votes and terms safe across
  * crashes (thesis §3.8): the durable term never decreases, a vote once cast in a term never changes,
- * and the durable commit index never decreases. Method: compare each persisted HardState with the
+ * and no write lowers the durable commit index (a crash may lose an unsynced commit-only write:
+ * disk.ts, loseUnsynced). Method: compare each persisted HardState with the
  * node's previous one; the store keeps it across restarts, so this is checked before the write.
  */
 import type { NodeId } from '../../../src/shared/ids.js';

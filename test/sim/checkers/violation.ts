@@ -8,6 +8,7 @@ export type CheckerName =
   | 'log-matching'
   | 'leader-completeness'
   | 'committed-entries'
+  | 'commit-quorum'
   | 'log-truncation'
   | 'state-machine-safety'
   | 'linearizable-reads'

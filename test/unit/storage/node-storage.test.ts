@@ -28,7 +28,7 @@ function hard(t: number, commit: number): HardState {
 
 describe('NodeStorage.persistBatch', () => {
   it('writes hard state and entries of two groups in one transaction', () => {
-    const begin = vi.spyOn(node.db.sqlite, 'transaction');
+    const begin = vi.spyOn(node.db, 'transaction');
     node.persistBatch([
       { group: g1, hardState: hard(1, 2), entries: entries(1, 3, 1) },
       { group: g2, hardState: hard(4, 0), entries: entries(1, 1, 4) },
@@ -37,6 +37,19 @@ describe('NodeStorage.persistBatch', () => {
     begin.mockRestore();
     expect([node.group(g1).log.lastIndex(), node.group(g1).log.hardState().commit]).toEqual([3, 2]);
     expect([node.group(g2).log.lastIndex(), node.group(g2).log.hardState().term]).toEqual([1, 4]);
+  });
+
+  it('syncs a batch with entries, term or vote, but not one that only moves commit indexes', () => {
+    node.persistBatch([{ group: g1, hardState: hard(1, 0), entries: entries(1, 3, 1) }]);
+    const synced = vi.spyOn(node.db, 'transaction');
+    const unsynced = vi.spyOn(node.db, 'transactionUnsynced');
+    node.persistBatch([{ group: g1, hardState: hard(1, 2), entries: [] }]);
+    expect([synced.mock.calls.length, unsynced.mock.calls.length]).toEqual([1, 1]); // unsynced runs transaction() inside
+    node.persistBatch([{ group: g1, hardState: hard(2, 2), entries: [] }]);
+    expect([synced.mock.calls.length, unsynced.mock.calls.length]).toEqual([2, 1]);
+    synced.mockRestore();
+    unsynced.mockRestore();
+    expect(node.group(g1).log.hardState()).toEqual(hard(2, 2));
   });
 
   it('writes nothing for any group when one group part is invalid', async () => {

@@ -55,6 +55,16 @@ describe('SqliteLogStore', () => {
     expect(log.entries(logIndex(3), logIndex(3), 100)).toEqual([]);
   });
 
+  it('append() of more entries than one INSERT holds stores them all, in order', () => {
+    const log = open();
+    append(log, entries(1, 70, 1));
+    append(log, entries(71, 1, 2));
+    const got = log.entries(logIndex(1), logIndex(72), 1 << 20);
+    expect(got.map((e) => e.index)).toEqual(Array.from({ length: 71 }, (_, i) => i + 1));
+    expect(got.map((e) => text(e.data)).slice(30, 34)).toEqual(['e31', 'e32', 'e33', 'e34']);
+    expect(terms(log, 69, 71)).toEqual([1, 1, 2]);
+  });
+
   it('entries() stops past bytesMax but returns at least one entry', () => {
     const log = open();
     append(log, entries(1, 5, 1));
