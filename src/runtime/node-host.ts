@@ -187,7 +187,9 @@ export class NodeHost {
   }
 
   /** Steps 3 to 5 of the round (see the file comment). */
-  private finishRound(batch: readonly RoundItem[]): void {
+  private finishRound(taken: readonly RoundItem[]): void {
+    // A group removed while the round waited a turn (its replica was deleted) has nothing to keep.
+    const batch = taken.filter(({ driver }) => this.groups.get(driver.group) === driver);
     this.options.storage.persistBatch(batch.map(({ driver, ready }) => persistItem(driver.group, ready)));
     this.sendAll(batch, (ready) => ready.messages);
     for (const { driver, ready } of batch) {
