@@ -40,6 +40,13 @@ export interface RaftConfig {
   readonly uncommittedBytesMax: number;
   /** Linearizable reads waiting for confirmation at a leader before answering OVERLOADED. */
   readonly pendingReadsMax: number;
+  /**
+   * Grant no vote (nor pre-vote) while the log ends below this index. A node whose earlier replica
+   * of the group was deleted sets it to what the group had applied then: until its new replica's
+   * log reaches that far it cannot tell a stale candidate from a current one, and its vote would
+   * count for a configuration that still names the old replica (0: no floor).
+   */
+  readonly voteFloor?: number;
   readonly logger: CoreLogger;
 }
 

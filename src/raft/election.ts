@@ -104,7 +104,8 @@ export function handleRequestVote(node: RaftNode, m: RequestVote): void {
     node.vote === m.from ||
     (node.vote === null && node.leader === null) ||
     (m.preVote && m.term > node.term);
-  const granted = canVote && node.hooks().isUpToDate(m.lastLogIndex, m.lastLogTerm);
+  const belowFloor = node.log.lastIndex() < (node.cfg.voteFloor ?? 0);
+  const granted = canVote && !belowFloor && node.hooks().isUpToDate(m.lastLogIndex, m.lastLogTerm);
   node.send({
     type: 'requestVoteReply',
     from: node.id,

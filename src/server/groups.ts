@@ -92,6 +92,8 @@ export class GroupSet {
       // Data groups of a sharded cluster go quiet when idle; the meta group and an unsharded
       // group keep heartbeating.
       quiesce: config.quiesce && config.groups > 0 && group !== META_GROUP,
+      // A replica here was deleted before: no vote until the new log reaches what the group had then.
+      voteFloor: storage.tombstone(group)?.applied ?? 0,
       rng: new SeededRng(randomInt(2 ** 47)),
       logger: coreLoggerFrom(groupLog),
     });
@@ -116,7 +118,7 @@ export class GroupSet {
    */
   onUnknownGroup(group: GroupId, message: RaftMessage): void {
     const fromLeader = message.type === 'appendEntries' || message.type === 'heartbeat' || message.type === 'installSnapshot';
-    if (!fromLeader || this.opening.has(group) || message.term < this.options.storage.tombstoneTerm(group)) return;
+    if (!fromLeader || this.opening.has(group) || message.term < (this.options.storage.tombstone(group)?.term ?? 0)) return;
     this.opening.add(group);
     this.open(group)
       .then((driver) => {

@@ -11,7 +11,11 @@
  * leader removes the learner anyway (the multi-group simulator's finding M1; there, where nobody
  * removed it, the leader retried it forever). A voter holds its own addition, so no answer that
  * has applied past its log can leave it out unless it was removed.
- * The deletion leaves a tombstone with the answering replica's term (groups.ts).
+ * The answer must come from an initialized replica (applied >= 1): an empty one lists no members
+ * and would condemn any replica (finding M3). The deletion leaves a tombstone with the answer's
+ * term and applied index (groups.ts): if the group comes back to this node, the new replica is the
+ * same node id with none of the old log, so it must not vote before its log reaches that index
+ * (finding M4: else a lagging voter whose configuration still counts the old replica can win).
  * Each deletion is logged ('removed replica').
  */
 import { KvStub } from '../client/kv-stub.js';
@@ -76,6 +80,8 @@ export class ReplicaGc {
       const answer = await this.ask(address, driver.group);
       if (answer === null) continue;
       const { lastIndex } = driver.core.status();
+      // An empty replica's answer (applied 0) knows no membership at all: ask the next node.
+      if (answer.applied < 1) continue;
       if (answer.applied >= lastIndex && !answer.members.includes(this.self)) this.destroy(driver, node, answer);
       return;
     }
@@ -98,7 +104,7 @@ export class ReplicaGc {
     if (driver.installing || driver.producing) return;
     this.host.removeGroup(driver.group);
     // The answering replica's term, not ours: a term we inflated would lock out a legitimate leader.
-    this.storage.destroyGroup(driver.group, answer.term);
+    this.storage.destroyGroup(driver.group, { term: answer.term, applied: answer.applied });
     this.log.info({ group: driver.group, peer: askedNode, index: driver.core.status().lastIndex, theirApplied: answer.applied, term: answer.term }, 'removed replica');
   }
 }

@@ -42,6 +42,15 @@ export interface PersistItem {
   readonly snapshotChunk?: SnapshotChunk;
 }
 
+/**
+ * A deleted replica: messages of the group below `term` are ignored, and a new replica here
+ * grants no vote until its log reaches `applied` (src/raft/config.ts, voteFloor).
+ */
+export interface Tombstone {
+  readonly term: number;
+  readonly applied: number;
+}
+
 /** Every table with per-group rows (src/storage/schema.ts). */
 const GROUP_TABLES = ['raft_log', 'hard_state', 'snapshot', 'snapshot_staging', 'apply_state', 'kv', 'session'] as const;
 
@@ -202,23 +211,20 @@ export class NodeStorage {
    * Deletes everything this node keeps for a group: used when its replica here was removed from
    * the group (src/server/replica-gc.ts decides that safely). The caller stops the group first.
    */
-  destroyGroup(group: GroupId, tombstoneTerm: number): void {
+  destroyGroup(group: GroupId, tombstone: Tombstone): void {
     assert(!this.producing.has(group), `Cannot destroy group ${group} while a snapshot of it is produced`);
     this.groups.delete(group);
     this.db.transaction(() => {
       for (const table of GROUP_TABLES) this.db.statement(`DELETE FROM ${table} WHERE group_id = ?`).run(group);
-      this.db.statement('INSERT OR REPLACE INTO tombstone (group_id, term) VALUES (?, ?)').run(group, tombstoneTerm);
+      this.db.statement('INSERT OR REPLACE INTO tombstone (group_id, term, applied) VALUES (?, ?, ?)').run(group, tombstone.term, tombstone.applied);
     });
     this.snapshots.removeUnreferenced(group, null, true);
   }
 
-  /**
-   * The term below which messages of a group whose replica was deleted here are ignored, so a
-   * stale leader cannot recreate it (0: none deleted).
-   */
-  tombstoneTerm(group: GroupId): number {
-    const row = this.db.statement('SELECT term FROM tombstone WHERE group_id = ?').get(group);
-    return row === undefined ? 0 : intColumn(row, 'term');
+  /** What this node recorded when it deleted its replica of `group` (src/server/replica-gc.ts), if it did. */
+  tombstone(group: GroupId): Tombstone | undefined {
+    const row = this.db.statement('SELECT term, applied FROM tombstone WHERE group_id = ?').get(group);
+    return row === undefined ? undefined : { term: intColumn(row, 'term'), applied: intColumn(row, 'applied') };
   }
 
   close(): void {

@@ -51,7 +51,7 @@ const migrateToV2 = `
 ALTER TABLE apply_state ADD COLUMN range_start INTEGER;
 ALTER TABLE apply_state ADD COLUMN range_end INTEGER;
 CREATE TABLE node_setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE tombstone (group_id INTEGER PRIMARY KEY, term INTEGER NOT NULL);
+CREATE TABLE tombstone (group_id INTEGER PRIMARY KEY, term INTEGER NOT NULL, applied INTEGER NOT NULL);
 `;
 
 /** Creates the schema in a fresh database, or checks the version of an existing one. */

@@ -7,6 +7,7 @@
  *     membership, revision and clock, the moved keys, and the range [mid, end). Its snapshot row
  *     names no file yet: the node produces the child's first snapshot file before it runs the
  *     child, so a replica that needs a snapshot gets these keys, never an empty bootstrap.
+ * If this node already deleted a replica of the child (a tombstone), nothing is born either.
  * If the child already exists here with state of its own (its leader, on a node that applied the
  * split earlier, sent it a snapshot first), that state is newer: the keys are only dropped from
  * the parent. If it exists empty (created by such a message, nothing installed), it is born as
@@ -34,7 +35,10 @@ export function applySplit(db: StorageDatabase, parent: GroupId, command: SplitC
   const child = command.child;
   const keys = db.statement('SELECT key FROM kv WHERE group_id = ?').all(parent).map((row) => bytesColumn(row, 'key'))
     .filter((key) => positionOf(key) >= command.mid);
-  const childHasState = db.statement('SELECT 1 FROM apply_state WHERE group_id = ? AND applied >= 1 UNION SELECT 1 FROM snapshot_staging WHERE group_id = ?').get(child, child) !== undefined;
+  // A tombstone means this node held the child and was removed from it since: the child lives on
+  // elsewhere, and a copy born here from this old parent state would be a stale voter.
+  const childHasState = db.statement(`SELECT 1 FROM apply_state WHERE group_id = ? AND applied >= 1
+    UNION SELECT 1 FROM snapshot_staging WHERE group_id = ? UNION SELECT 1 FROM tombstone WHERE group_id = ?`).get(child, child, child) !== undefined;
   if (childHasState) {
     for (const key of keys) db.statement('DELETE FROM kv WHERE group_id = ? AND key = ?').run(parent, key);
   } else {
