@@ -1,51 +1,111 @@
 /**
- * Goal: garbage collection of removed replicas, by the design's rule: a replica is destroyed only
- * when another replica of its group that has applied at least as far as it has shows that its
- * node is not a member. The proof must come from an initialized replica (an empty one knows no
- * membership) on a serving node, and must have applied the node's removal: without that, a replica
- * lagging behind addLearner(B) "shows" that B's new replica (empty, or caught up from a snapshot
- * older than its own addition) is not a member, destroys it, and the leader, whose progress says B
- * already matched, ignores the recreated replica's rejections forever (seed 9, 3 nodes, with
- * --mutation gc-as-stated). Nodes never rejoin a group (operator.ts), so a removal is final. Method: checked for every replica at every operator step. A
- * separate safety check (gc-safety) refuses any destruction of a replica whose node is a voter in
- * the group's latest configuration (the most advanced replica's): that would lose acknowledged
- * log entries and a vote.
+ * Goal: garbage collection of removed replicas, as the server does it (src/server/replica-gc.ts).
+ * Method, checked for every replica at every operator step:
+ *  1. a node considers deleting its replica of g only when the shard map (the operator's placement)
+ *     no longer places g on it;
+ *  2. it asks the first node the map does place g on that is serving, reachable both ways and hosts
+ *     a replica of g (initialized or empty: the server's MemberList answers from any replica) for
+ *     (members, applied index, term), and deletes its replica iff that applied index reaches its own
+ *     replica's last index (log end, not applied index) and the members leave it out; the first
+ *     answer decides, like the server's loop;
+ *  3. the deletion leaves a tombstone with the answering replica's current term (multi-node.ts).
+ * 'server-initialized' is the fix this model proposes for the server (FINDINGS.md M3): an empty
+ * replica (created by a leader's message, not caught up) does not answer, so the next placed node
+ * is asked; with it answering, an empty replica of a voter (which may hold a vote) is deleted.
+ * The other rules are the ones this simulator held before, kept as mutations: 'removal-proof' (any
+ * initialized replica applied at least as far that has applied the node's removal; M1's fix),
+ * 'as-stated' (any replica applied at least as far that leaves the node out: M1) and
+ * 'ignores-applied' (the server's rule without the index comparison). A separate safety check
+ * (gc-safety) refuses any destruction of a replica whose node is a voter in the group's latest
+ * configuration (the most advanced replica's): that would lose acknowledged entries and a vote.
  */
+import type { NodeId } from '../../../src/shared/ids.js';
 import { SafetyViolation } from '../checkers/violation.js';
 import type { MultiNode, MultiView, Replica } from './multi-node.js';
 
-/** 'design': the rule above; the others are deliberate bugs for the mutation proofs. */
-export type GcRule = 'design' | 'as-stated' | 'ignores-applied';
+/** 'server': the rule above; the others are earlier or deliberately weaker rules (mutations). */
+export type GcRule = 'server' | 'server-initialized' | 'removal-proof' | 'as-stated' | 'ignores-applied';
 
-export function collectGarbage(view: MultiView, rule: GcRule): void {
+/** What the GC needs beyond the view: the shard map's placement and the network. */
+export interface GcContext {
+  readonly view: MultiView;
+  readonly rule: GcRule;
+  /** The nodes the shard map places `group` on (undefined: not in the map). */
+  readonly placement: (group: number) => readonly NodeId[] | undefined;
+  readonly isCut: (from: NodeId, to: NodeId) => boolean;
+}
+
+const ASKS_PLACEMENT: ReadonlySet<GcRule> = new Set(['server', 'server-initialized', 'ignores-applied']);
+
+interface Answer {
+  readonly node: MultiNode;
+  readonly replica: Replica;
+  readonly members: readonly NodeId[];
+  readonly applied: number;
+  readonly term: number;
+}
+
+export function collectGarbage(context: GcContext): void {
+  const { view } = context;
   for (const node of view.nodes()) {
     if (!node.isServing(view.nowMs)) continue;
     for (const [group, replica] of [...node.replicas]) {
-      const proof = findProof(view, node, group, replica, rule);
+      const proof = ASKS_PLACEMENT.has(context.rule) ? askPlacement(context, node, group, replica) : findProof(context, node, group, replica);
       if (proof === undefined) continue;
-      checkNotVoter(view, node, group);
-      view.destroyReplica(node, group, `n${proof.node.id}'s replica at ${proof.replica.disk.machine.applied} shows n${node.id} is not a member`);
+      const why = `n${proof.node.id}'s replica at ${proof.applied} (term ${proof.term}, members [${proof.members.join(',')}]) shows n${node.id} is not a member`;
+      checkNotVoter(view, node, group, why);
+      view.destroyReplica(node, group, { term: proof.term, applied: proof.applied }, why);
     }
   }
 }
 
-function findProof(view: MultiView, node: MultiNode, group: number, replica: Replica, rule: GcRule): { node: MultiNode; replica: Replica } | undefined {
-  const applied = replica.disk.machine.applied;
-  for (const other of view.nodes()) {
-    if (other === node || !other.isServing(view.nowMs)) continue;
-    const witness = other.initialized(group);
-    if (witness === undefined) continue;
-    const machine = witness.disk.machine;
-    if (rule !== 'ignores-applied' && machine.applied < applied) continue;
-    const isMember = machine.conf.voters.includes(node.id) || machine.conf.learners.includes(node.id);
-    const sawRemoval = rule !== 'design' || machine.removed.has(node.id);
-    if (!isMember && sawRemoval) return { node: other, replica: witness };
+/** Rules 1 and 2: the first placed node that answers decides. */
+function askPlacement(context: GcContext, node: MultiNode, group: number, replica: Replica): Answer | undefined {
+  const placement = context.placement(group);
+  if (placement === undefined || placement.includes(node.id)) return undefined;
+  for (const id of placement) {
+    const answer = ask(context, node, id, group);
+    if (answer === undefined) continue;
+    const lastIndex = replica.status()?.lastIndex ?? 0;
+    const isProof = (context.rule === 'ignores-applied' || answer.applied >= lastIndex) && !answer.members.includes(node.id);
+    return isProof ? answer : undefined;
   }
   return undefined;
 }
 
-function checkNotVoter(view: MultiView, node: MultiNode, group: number): void {
+function ask(context: GcContext, asker: MultiNode, id: NodeId, group: number): Answer | undefined {
+  const { view } = context;
+  const other = view.node(id);
+  if (other === undefined || other === asker || !other.isServing(view.nowMs) || context.isCut(asker.id, id) || context.isCut(id, asker.id)) return undefined;
+  const replica = other.replicas.get(group);
+  const status = replica?.status();
+  if (replica === undefined || status === undefined) return undefined;
+  // The proposed fix (FINDINGS.md M3): an empty replica knows no membership, so it does not answer.
+  if (context.rule === 'server-initialized' && replica.disk.machine.applied === 0) return undefined;
+  const { conf, applied } = replica.disk.machine;
+  return { node: other, replica, members: [...conf.voters, ...conf.learners], applied, term: status.term };
+}
+
+/** The earlier rules: any initialized replica on a serving node may prove it, wherever the map puts the group. */
+function findProof(context: GcContext, node: MultiNode, group: number, replica: Replica): Answer | undefined {
+  const { view, rule } = context;
+  const applied = replica.disk.machine.applied;
+  for (const other of view.nodes()) {
+    if (other === node || !other.isServing(view.nowMs)) continue;
+    const witness = other.initialized(group);
+    const status = witness?.status();
+    if (witness === undefined || status === undefined) continue;
+    const machine = witness.disk.machine;
+    if (machine.applied < applied) continue;
+    const members = [...machine.conf.voters, ...machine.conf.learners];
+    const sawRemoval = rule !== 'removal-proof' || machine.removed.has(node.id);
+    if (!members.includes(node.id) && sawRemoval) return { node: other, replica: witness, members, applied: machine.applied, term: status.term };
+  }
+  return undefined;
+}
+
+function checkNotVoter(view: MultiView, node: MultiNode, group: number, why: string): void {
   const latest = view.freshest(group);
   if (latest === undefined || !latest.disk.machine.conf.voters.includes(node.id)) return;
-  throw new SafetyViolation('gc-safety', `GC destroyed g${group}'s replica on n${node.id} (applied ${node.replicas.get(group)?.disk.machine.applied ?? 0}), a voter in the group's latest configuration at ${latest.disk.machine.applied}`);
+  throw new SafetyViolation('gc-safety', `GC destroyed g${group}'s replica on n${node.id} (applied ${node.replicas.get(group)?.disk.machine.applied ?? 0}), a voter in the group's latest configuration at ${latest.disk.machine.applied}, because ${why}`);
 }

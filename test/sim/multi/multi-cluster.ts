@@ -16,21 +16,22 @@ import { HashRing } from '../../../src/shard/hash-ring.js';
 import { initialPlacement } from '../../../src/shard/placement.js';
 import type { CheckerSuite } from '../checkers/checker-suite.js';
 import { SafetyViolation } from '../checkers/violation.js';
-import type { NodeFactory } from '../core.js';
 import { EventQueue } from '../event-queue.js';
 import { FaultInjector } from '../faults.js';
 import { Network } from '../network.js';
 import { Trace, describeMessage } from '../trace.js';
 import { ClientDriver } from './clients.js';
 import type { Descriptor } from './group-machine.js';
+import { freshestOf, groupsOf, leaderOf } from './cluster-queries.js';
 import { collectGarbage } from './gc.js';
 import { MultiLiveness } from './multi-liveness.js';
-import { MultiNode, type MultiView, type Replica } from './multi-node.js';
-import type { MultiFaults, MultiOptions } from './multi-options.js';
-import { GroupCheckers, toViolation, type ReportedViolation } from './group-checkers.js';
+import { MultiNode, type MultiView, type Replica, type Tombstone } from './multi-node.js';
+import type { MultiOptions } from './multi-options.js';
+import { GroupCheckers, toViolation } from './group-checkers.js';
 import { Operator } from './operator.js';
 import { OwnershipModel } from './ownership.js';
 import { ReplicaFactory } from './replicas.js';
+import type { MultiReport, MultiSetup } from './multi-setup.js';
 import { finalChecks } from './final-checks.js';
 
 const TRACE_LINES_KEPT = 400;
@@ -38,31 +39,13 @@ const TRACE_TAIL_REPORTED = 60;
 
 type MultiEvent =
   | { readonly kind: 'tick'; readonly node: NodeId }
-  | { readonly kind: 'deliver'; readonly group: number; readonly message: RaftMessage }
+  | { readonly kind: 'deliver'; readonly group: number; readonly message: RaftMessage; readonly sender: Replica | undefined }
   | { readonly kind: 'write'; readonly node: NodeId; readonly replica: Replica; readonly epoch: number }
   | { readonly kind: 'clients' | 'operator' | 'faults' }
   | { readonly kind: 'action'; readonly label: string; readonly run: () => void };
 
 /** Messages that a replica-less node answers by creating an empty replica (a leader's). */
 const CREATES_REPLICA = new Set<RaftMessage['type']>(['appendEntries', 'heartbeat', 'installSnapshot']);
-
-export interface MultiSetup {
-  readonly options: MultiOptions;
-  readonly rng: SeededRng;
-  readonly createNode: NodeFactory;
-  readonly faults: MultiFaults;
-  /** Ownership checks off: only the per-group checkers and the history check judge the run. */
-  readonly historyOnly: boolean;
-  readonly print: ((line: string) => void) | undefined;
-}
-
-export interface MultiReport {
-  readonly events: number;
-  readonly virtualMs: number;
-  readonly violation: ReportedViolation | null;
-  readonly stats: Readonly<Record<string, number>>;
-  readonly trace: readonly string[];
-}
 
 export class MultiCluster implements MultiView {
   nowMs = 0;
@@ -148,30 +131,13 @@ export class MultiCluster implements MultiView {
     return this.nodeMap.get(id);
   }
   groups(): number[] {
-    const found = new Set<number>();
-    for (const node of this.nodes()) for (const group of node.replicas.keys()) if (node.initialized(group) !== undefined) found.add(group);
-    return [...found].sort((a, b) => a - b);
+    return groupsOf(this.nodes());
   }
   groupLeader(group: number): { node: MultiNode; replica: Replica } | undefined {
-    let best: { node: MultiNode; replica: Replica } | undefined;
-    let bestTerm = -1;
-    for (const node of this.nodes()) {
-      const replica = node.replicas.get(group);
-      const status = replica !== undefined && node.isServing(this.nowMs) ? replica.status() : undefined;
-      if (status?.role === 'leader' && status.term > bestTerm && replica !== undefined) {
-        best = { node, replica };
-        bestTerm = status.term;
-      }
-    }
-    return best;
+    return leaderOf(this.nodes(), group, this.nowMs);
   }
   freshest(group: number): Replica | undefined {
-    let best: Replica | undefined;
-    for (const node of this.nodes()) {
-      const replica = node.initialized(group);
-      if (replica !== undefined && replica.disk.machine.applied > (best?.disk.machine.applied ?? 0)) best = replica;
-    }
-    return best;
+    return freshestOf(this.nodes(), group);
   }
   /** For faults: the leader of a random-ish group (the lowest group with one). */
   leader(): MultiNode | undefined {
@@ -216,13 +182,13 @@ export class MultiCluster implements MultiView {
     node.isDecommissioned = true;
     this.trace.log(`operator stops drained n${id}`);
   }
-  destroyReplica(node: MultiNode, group: number, why: string): void {
+  destroyReplica(node: MultiNode, group: number, tombstone: Tombstone, why: string): void {
     const replica = node.replicas.get(group);
     if (replica === undefined) return;
-    this.trace.log(`gc: destroy g${group} replica on n${node.id} (applied ${replica.disk.machine.applied}): ${why}`);
+    this.trace.log(`gc: destroy g${group} replica on n${node.id} (applied ${replica.disk.machine.applied}, last ${replica.status()?.lastIndex ?? 0}), tombstone term ${tombstone.term}: ${why}`);
     replica.crash();
     node.replicas.delete(group);
-    if (!this.setup.faults.noTombstones) node.tombstones.add(group);
+    if (this.setup.faults.tombstones !== 'none') node.tombstones.set(group, tombstone);
   }
   later(delayMs: number, label: string, run: () => void): void {
     this.queue.push(this.nowMs + delayMs, { kind: 'action', label, run });
@@ -242,7 +208,7 @@ export class MultiCluster implements MultiView {
 
   send(group: number, message: RaftMessage): void {
     for (const atMs of this.network.route(message.from, message.to, this.nowMs)) {
-      this.queue.push(atMs, { kind: 'deliver', group, message });
+      this.queue.push(atMs, { kind: 'deliver', group, message, sender: this.nodeMap.get(message.from)?.replicas.get(group) });
     }
   }
 
@@ -255,6 +221,7 @@ export class MultiCluster implements MultiView {
       const group = Number(placement.group);
       const range = this.initialRanges.get(group);
       assert(range !== undefined, `No range for g${group}`);
+      this.operator.place(group, placement.replicas);
       for (const id of placement.replicas) this.replicas.foundInitial(this.nodeOf(id), group, placement.replicas, range);
     }
     const sim = this.options.sim;
@@ -311,7 +278,7 @@ export class MultiCluster implements MultiView {
       case 'tick':
         return this.tick(event.node);
       case 'deliver':
-        return this.deliver(event.group, event.message);
+        return this.deliver(event.group, event.message, event.sender);
       case 'write':
         if (this.nodeMap.get(event.node)?.isUp === true) event.replica.completeWrite(event.epoch);
         return;
@@ -321,7 +288,8 @@ export class MultiCluster implements MultiView {
         return this.queue.push(this.nowMs + sim.workloadStepMs, event);
       case 'operator':
         if (this.phase === 'faults') this.operator.step();
-        collectGarbage(this, this.setup.faults.gcRule);
+        this.operator.reconcile();
+        collectGarbage({ view: this, rule: this.setup.faults.gcRule, placement: (group) => this.operator.placement(group), isCut: (from, to) => this.network.isCut(from, to, this.nowMs) });
         return this.queue.push(this.nowMs + this.options.operatorStepMs, event);
       case 'faults':
         if (this.phase !== 'faults') return;
@@ -372,17 +340,25 @@ export class MultiCluster implements MultiView {
     if (!reachable) replica.unquiesce();
   }
 
-  private deliver(group: number, message: RaftMessage): void {
+  private deliver(group: number, message: RaftMessage, sender: Replica | undefined): void {
     this.network.arrived();
     const node = this.nodeMap.get(message.to);
     if (node === undefined || !node.isUp || this.network.isCut(message.from, message.to, this.nowMs)) return;
+    if (!this.acceptsMessage(group, message, sender)) return;
     let replica = node.replicas.get(group);
     if (replica === undefined) {
-      if (!CREATES_REPLICA.has(message.type) || node.tombstones.has(group)) return;
+      if (!CREATES_REPLICA.has(message.type) || node.isTombstoned(group, message.term, this.setup.faults.tombstones)) return;
       replica = this.replicas.createEmpty(node, group, `first ${message.type} from n${message.from}`);
     }
     if (this.trace.isVerbose) this.trace.log(`deliver g${group} ${describeMessage(message)}`);
     replica.receive(message);
+  }
+
+  /** The fixes proposed in FINDINGS.md M4 (multi-options.ts), off by default like the server. */
+  private acceptsMessage(group: number, message: RaftMessage, sender: Replica | undefined): boolean {
+    const { faults } = this.setup;
+    if (faults.replicaIncarnations && this.nodeMap.get(message.from)?.replicas.get(group) !== sender) return false;
+    return !(faults.rejoinedVoteFloor && message.type === 'requestVote' && this.nodeMap.get(message.to)?.isBelowVoteFloor(group) === true);
   }
 
   private afterEvent(): void {

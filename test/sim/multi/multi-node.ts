@@ -6,18 +6,26 @@
 import type { NodeId } from '../../../src/shared/ids.js';
 import type { SimNode } from '../sim-node.js';
 import type { GroupMachine } from './group-machine.js';
+import type { TombstoneMode } from './multi-options.js';
 
 export type Replica = SimNode<GroupMachine>;
+
+/** What GC leaves of a replica: the answering replica's term and applied index. */
+export interface Tombstone {
+  readonly term: number;
+  readonly applied: number;
+}
 
 export class MultiNode {
   readonly replicas = new Map<number, Replica>();
   /**
-   * Groups whose replica this node destroyed (durable, like the replica's own state). A message of
-   * such a group never recreates it: an empty replica has forgotten its term and would acknowledge a
-   * deposed leader that never applied the removal (a stale read, seed 300 at 5 nodes with
-   * --mutation gc-no-tombstone). Nodes never rejoin a group (operator.ts), so this is final.
+   * Groups whose replica this node destroyed -> the answering replica's term at the time (durable,
+   * like the replica's own state). A leader's message of a lower term never recreates the replica:
+   * an empty replica has forgotten its term and would acknowledge a deposed leader that never
+   * applied the removal (a stale read: FINDINGS.md M2, --mutation gc-no-tombstone). A leader of
+   * that term or later may recreate it, so a node can rejoin a group it left (multi-cluster.ts).
    */
-  readonly tombstones = new Set<number>();
+  readonly tombstones = new Map<number, Tombstone>();
   isUp = false;
   isDecommissioned = false;
   /** Being drained: no new replicas are moved here; stopped once nothing is left on it. */
@@ -29,6 +37,18 @@ export class MultiNode {
 
   isServing(nowMs: number): boolean {
     return this.isUp && this.pausedUntilMs <= nowMs;
+  }
+
+  /** Whether a leader's message of `term` is kept from recreating `group`'s destroyed replica (multi-options.ts). */
+  isTombstoned(group: number, term: number, mode: TombstoneMode): boolean {
+    const tombstone = this.tombstones.get(group);
+    return tombstone !== undefined && (mode === 'forever' || term < tombstone.term);
+  }
+
+  /** Whether the replica of `group` was created again after GC and has not applied as far as its tombstone. */
+  isBelowVoteFloor(group: number): boolean {
+    const floor = this.tombstones.get(group)?.applied ?? 0;
+    return (this.replicas.get(group)?.disk.machine.applied ?? 0) < floor;
   }
 
   /** Replicas with state (founded or caught up), not empty ones made by a leader's first message. */
@@ -54,7 +74,8 @@ export interface MultiView {
   freshest(group: number): Replica | undefined;
   addNode(): MultiNode | undefined;
   decommission(id: NodeId): void;
-  destroyReplica(node: MultiNode, group: number, why: string): void;
+  /** Deletes a replica, leaving a tombstone (the answering replica's term and applied index). */
+  destroyReplica(node: MultiNode, group: number, tombstone: Tombstone, why: string): void;
   later(delayMs: number, label: string, run: () => void): void;
   log(text: string): void;
 }

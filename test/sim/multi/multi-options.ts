@@ -36,13 +36,34 @@ export interface MultiOptions {
 export interface MultiFaults {
   /** Mutation proofs: a split that leaves the parent's range (and keys) in place. */
   readonly parentKeepsRange: boolean;
-  /** GC rule (gc.ts): 'design', or a deliberately weaker one for the mutation proofs. */
+  /** GC rule (gc.ts): 'server', or an earlier or deliberately weaker one. */
   readonly gcRule: GcRule;
-  /** Mutation proofs: GC leaves no tombstone, so a stale leader's message recreates the replica empty. */
-  readonly noTombstones: boolean;
+  /** What a destroyed replica leaves behind: see `TombstoneMode`. */
+  readonly tombstones: TombstoneMode;
+  /**
+   * Whether a replica created again after GC ignores vote requests until it has applied as far as
+   * the answer that deleted its predecessor (the tombstone's applied index). The server has no
+   * such floor: the new replica, empty or caught up from an old snapshot, lends its vote to a
+   * stale candidate whose configuration still counts the node (FINDINGS.md M4).
+   */
+  readonly rejoinedVoteFloor: boolean;
+  /**
+   * Whether a message from a replica that has since been destroyed is dropped on arrival (a replica
+   * id per incarnation, like TiKV's peer ids). The server has none: a destroyed replica's late
+   * acknowledgement counts for its successor (FINDINGS.md M4).
+   */
+  readonly replicaIncarnations: boolean;
 }
 
-export const NO_MULTI_FAULTS: MultiFaults = { parentKeepsRange: false, gcRule: 'design', noTombstones: false };
+/**
+ * 'term' (the server): a leader's message of the tombstone's term or later recreates the replica
+ * empty, a lower one is ignored; a split founds the child over a tombstone (src/storage/split-apply.ts
+ * does not look at it). 'forever' (this simulator's earlier rule): the replica is never recreated
+ * nor founded again. 'none' (a mutation): any leader's message recreates it.
+ */
+export type TombstoneMode = 'term' | 'forever' | 'none';
+
+export const NO_MULTI_FAULTS: MultiFaults = { parentKeepsRange: false, gcRule: 'server', tombstones: 'term', rejoinedVoteFloor: false, replicaIncarnations: false };
 
 export function drawMultiOptions(rng: Rng, seed: number, nodeCount: number): MultiOptions {
   const drawn = drawOptions(rng, seed, nodeCount, 'swarm');

@@ -1,24 +1,29 @@
 /**
- * Goal: the cluster operator's work during the fault phase: replica moves, splits, adding fresh
- * nodes and draining nodes away. Method: each task is re-planned at every operator step from the
- * group leader's current configuration (a failed or lost conf change is simply proposed again),
- * one conf change at a time per group:
- *   move g A->B: addLearner(B); once B's match reaches the commit index, addVoter(B); then
- *   removeNode(A), after transferring leadership away if A leads.
- * A node never hosts a group again once it has left it, and is never added while it still holds a
- * replica of it (Raft does not support a member rejoining with an old log). A split sends
- * split(child, mid) to the parent's leader, mid the middle of the leader's descriptor.
- * A drained node is stopped once no group's leader counts it as a member and no split is in doubt.
+ * Goal: the cluster operator's work during the fault phase, as the server's shard map and replica
+ * mover do it: the operator edits each group's placement (the replica set the map wants), and each
+ * group's leader takes one membership step toward it at every operator step, in both phases
+ * (src/shard/reconcile.ts, shared with the server: add learner, catch up, promote, transfer away,
+ * remove the unwanted voter, remove unwanted learners). Method:
+ *   move g A->B: the placement swaps A for B; B is any serving node outside the placement that is
+ *   not being drained, so a group may move back onto a node that held it before (its old replica,
+ *   if GC has not deleted it yet, catches up like any lagging follower; a deleted one is created
+ *   again by the leader, whose term passes the tombstone's);
+ *   a move not done by its deadline is abandoned: the placement swaps B back for A (the balancer
+ *   changing its mind), so the leader removes B's learner, or moves the group back onto A.
+ * One move at a time per group. A split sends split(child, mid) to the parent's leader, mid the
+ * middle of the leader's descriptor; the child's placement is the parent's. A drained node is
+ * stopped once no placement lists it, no group's leader counts it and no split is in doubt.
  */
 import type { NodeId } from '../../../src/shared/ids.js';
 import type { Rng } from '../../../src/shared/rng.js';
 import type { ConfChange } from '../../../src/raft/types.js';
+import { nextReconcileStep, type ReconcileStep } from '../../../src/shard/reconcile.js';
 import { chance, pick } from '../random.js';
 import { encodeCommand } from './group-machine.js';
 import type { MultiNode, MultiView } from './multi-node.js';
 import type { MultiOptions } from './multi-options.js';
 
-/** A move that has not finished by then is abandoned (its target may stay a learner). */
+/** A move that has not finished by then is abandoned (the placement goes back). */
 const MOVE_DEADLINE_MS = 1_500;
 
 interface Move {
@@ -35,17 +40,31 @@ interface SplitInDoubt {
 }
 
 export class Operator {
-  readonly stats = { movesStarted: 0, movesDone: 0, movesAbandoned: 0, confChangesProposed: 0, splitsProposed: 0, nodesAdded: 0, nodesDrained: 0 };
+  readonly stats = { movesStarted: 0, movesDone: 0, movesAbandoned: 0, movesBack: 0, confChangesProposed: 0, splitsProposed: 0, nodesAdded: 0, nodesDrained: 0 };
+  /** group -> the nodes the shard map places it on. */
+  private readonly placements = new Map<number, NodeId[]>();
   private readonly moves = new Map<number, Move>();
   private readonly splits: SplitInDoubt[] = [];
-  /** group -> nodes that ever hosted it in the operator's plans. */
-  private readonly hosted = new Map<number, Set<number>>();
+  /** group -> nodes that ever held it in the placement (only to count moves back). */
+  private readonly placedBefore = new Map<number, Set<NodeId>>();
 
   constructor(
     private readonly rng: Rng,
     private readonly options: MultiOptions,
     private readonly view: MultiView & { allocateGroup(): number | undefined },
   ) {}
+
+  /** Sets a group's placement (founding groups at boot). */
+  place(group: number, replicas: readonly NodeId[]): void {
+    this.placements.set(group, [...replicas]);
+    const before = this.placedBefore.get(group) ?? new Set<NodeId>();
+    for (const id of replicas) before.add(id);
+    this.placedBefore.set(group, before);
+  }
+
+  placement(group: number): readonly NodeId[] | undefined {
+    return this.placements.get(group);
+  }
 
   step(): void {
     for (const move of [...this.moves.values()]) this.driveMove(move);
@@ -57,79 +76,85 @@ export class Operator {
     if (chance(this.rng, rates.removeNode)) this.startDrain();
   }
 
-  private hostedBy(group: number): Set<number> {
-    let set = this.hosted.get(group);
-    if (set === undefined) {
-      set = new Set();
-      this.hosted.set(group, set);
+  /** Every group's leader takes its next step toward the placement (the server's replica mover). */
+  reconcile(): void {
+    for (const [group, wantVoters] of this.placements) {
+      const leader = this.view.groupLeader(group);
+      const status = leader?.replica.status();
+      if (leader === undefined || status === undefined) continue;
+      const step = nextReconcileStep({
+        self: leader.node.id, conf: status.conf, wantVoters, wantLearners: [], commit: status.commit,
+        matchOf: (n) => (n === leader.node.id ? status.lastIndex : status.progress.get(n)?.match ?? 0),
+        addressOf: (n) => (this.view.node(n)?.isDecommissioned === false ? `n${n}` : undefined),
+      });
+      if (step !== null) this.take(group, leader, step);
     }
-    return set;
   }
 
-  /** Nodes a replica of `group` may move to: serving, not draining, never hosted it, holding none of it. */
-  private targets(group: number, members: readonly NodeId[]): MultiNode[] {
-    const hosted = this.hostedBy(group);
-    return this.view.nodes().filter((n) => n.isServing(this.view.nowMs) && !n.isDraining && !members.includes(n.id) && !hosted.has(n.id) && !n.replicas.has(group));
+  private take(group: number, leader: NonNullable<ReturnType<MultiView['groupLeader']>>, step: ReconcileStep): void {
+    if (step.kind === 'transfer') {
+      const result = leader.replica.raft().transferLeadership(step.to);
+      if (result.ok) this.view.log(`operator: g${group} leader n${leader.node.id} hands over to n${step.to}`);
+      return;
+    }
+    const change: ConfChange = { type: step.change.type, node: step.change.node };
+    const result = leader.replica.raft().proposeConfChange(change);
+    if (!result.ok) return;
+    this.stats.confChangesProposed++;
+    this.view.log(`operator: g${group} ${change.type} n${change.node} via n${leader.node.id}: proposed at ${result.value.index}`);
+  }
+
+  /** Whether the group's leader has the placement as its configuration, with no learner. */
+  private isSettled(group: number): boolean {
+    const conf = this.view.groupLeader(group)?.replica.status()?.conf;
+    const want = this.placements.get(group);
+    if (conf === undefined || want === undefined) return false;
+    return conf.learners.length === 0 && conf.voters.length === want.length && want.every((n) => conf.voters.includes(n));
+  }
+
+  /** Nodes a replica of `group` may move to: serving, not draining, outside its placement. */
+  private targets(group: number): MultiNode[] {
+    const placed = this.placements.get(group) ?? [];
+    return this.view.nodes().filter((n) => n.isServing(this.view.nowMs) && !n.isDraining && !placed.includes(n.id));
   }
 
   private startRandomMove(): void {
-    const groups = this.view.groups().filter((g) => !this.moves.has(g));
+    const groups = this.view.groups().filter((g) => !this.moves.has(g) && this.isSettled(g));
     if (groups.length === 0) return;
     const group = pick(this.rng, groups);
-    const leader = this.view.groupLeader(group);
-    if (leader === undefined) return;
-    const conf = leader.replica.status()?.conf;
-    if (conf === undefined || conf.learners.length > 0) return;
-    const to = this.targets(group, conf.voters);
-    if (to.length === 0) return;
-    this.startMove(group, pick(this.rng, conf.voters), pick(this.rng, to).id);
+    const to = this.targets(group);
+    const placed = this.placements.get(group);
+    if (to.length === 0 || placed === undefined) return;
+    this.startMove(group, pick(this.rng, placed), pick(this.rng, to).id);
   }
 
   private startMove(group: number, from: NodeId, to: NodeId): void {
-    for (const voter of this.view.groupLeader(group)?.replica.status()?.conf.voters ?? []) this.hostedBy(group).add(voter);
-    this.hostedBy(group).add(to);
+    const placed = this.placements.get(group) ?? [];
+    if (this.placedBefore.get(group)?.has(to) === true) this.stats.movesBack++;
+    this.place(group, placed.map((n) => (n === from ? to : n)));
     this.moves.set(group, { group, from, to, startedMs: this.view.nowMs });
     this.stats.movesStarted++;
     this.view.log(`operator: move g${group} n${from} -> n${to}`);
   }
 
   private driveMove(move: Move): void {
-    if (this.view.nowMs - move.startedMs > MOVE_DEADLINE_MS) {
-      this.moves.delete(move.group);
-      this.stats.movesAbandoned++;
-      this.view.log(`operator: move g${move.group} n${move.from} -> n${move.to} abandoned`);
-      return;
-    }
-    const leader = this.view.groupLeader(move.group);
-    const status = leader?.replica.status();
-    if (leader === undefined || status === undefined) return;
-    const { voters, learners } = status.conf;
-    if (voters.includes(move.to) && !voters.includes(move.from) && !learners.includes(move.from)) {
+    if (this.isSettled(move.group)) {
       this.moves.delete(move.group);
       this.stats.movesDone++;
       this.view.log(`operator: move g${move.group} n${move.from} -> n${move.to} done`);
       return;
     }
-    if (!voters.includes(move.to) && !learners.includes(move.to)) return this.propose(move.group, { type: 'addLearner', node: move.to });
-    if (learners.includes(move.to)) {
-      const match = status.progress.get(move.to)?.match ?? 0;
-      if (match >= status.commit) this.propose(move.group, { type: 'addVoter', node: move.to });
+    if (this.view.nowMs - move.startedMs <= MOVE_DEADLINE_MS) return;
+    this.moves.delete(move.group);
+    this.stats.movesAbandoned++;
+    const from = this.view.node(move.from);
+    const placed = this.placements.get(move.group) ?? [];
+    if (from === undefined || from.isDraining || !placed.includes(move.to)) {
+      this.view.log(`operator: move g${move.group} n${move.from} -> n${move.to} abandoned`);
       return;
     }
-    if (leader.node.id === move.from) {
-      const result = leader.replica.raft().transferLeadership(move.to);
-      this.view.log(`operator: g${move.group} leader n${move.from} hands over to n${move.to}: ${result.ok ? 'started' : result.error.code}`);
-      return;
-    }
-    this.propose(move.group, { type: 'removeNode', node: move.from });
-  }
-
-  private propose(group: number, change: ConfChange): void {
-    const leader = this.view.groupLeader(group);
-    if (leader === undefined) return;
-    const result = leader.replica.raft().proposeConfChange(change);
-    if (result.ok) this.stats.confChangesProposed++;
-    this.view.log(`operator: g${group} ${change.type} n${change.node} via n${leader.node.id}: ${result.ok ? `proposed at ${result.value.index}` : result.error.code}`);
+    this.place(move.group, placed.map((n) => (n === move.to ? move.from : n)));
+    this.view.log(`operator: move g${move.group} n${move.from} -> n${move.to} abandoned, placed back on n${move.from}`);
   }
 
   private split(): void {
@@ -148,7 +173,7 @@ export class Operator {
     if (!result.ok) return;
     this.stats.splitsProposed++;
     this.splits.push({ parent, child, index: result.value.index });
-    for (const voter of leader.replica.status()?.conf.voters ?? []) this.hostedBy(child).add(voter);
+    this.place(child, this.placements.get(parent) ?? leader.replica.status()?.conf.voters ?? []);
   }
 
   private startDrain(): void {
@@ -163,7 +188,7 @@ export class Operator {
     this.settleSplits();
     for (const node of this.view.nodes()) {
       if (!node.isDraining) continue;
-      const busy = this.view.groups().some((group) => this.drainGroup(node, group));
+      const busy = this.view.groups().some((group) => this.drainGroup(node, group)) || [...this.placements.values()].some((p) => p.includes(node.id));
       if (!busy && this.splits.length === 0) {
         this.stats.nodesDrained++;
         this.view.decommission(node.id);
@@ -177,13 +202,10 @@ export class Operator {
     const status = leader?.replica.status();
     if (leader === undefined || status === undefined) return true;
     const members = [...status.conf.voters, ...status.conf.learners];
-    if (!members.includes(node.id) && status.applied === status.lastIndex) return false;
-    if (!members.includes(node.id) || this.moves.has(group)) return true;
-    if (status.conf.learners.includes(node.id)) {
-      this.propose(group, { type: 'removeNode', node: node.id });
-      return true;
-    }
-    const to = this.targets(group, members);
+    const placed = this.placements.get(group) ?? [];
+    if (!members.includes(node.id) && !placed.includes(node.id) && status.applied === status.lastIndex) return false;
+    if (!placed.includes(node.id) || this.moves.has(group)) return true;
+    const to = this.targets(group);
     if (to.length > 0) this.startMove(group, node.id, pick(this.rng, to).id);
     return true;
   }

@@ -1,13 +1,15 @@
 /**
  * Goal: how replicas come to exist on a node, as the server's design has it. Method:
  *  - founding groups start as founders (snapshot at index 1, term 1) on their initial placement;
- *  - a node that hears a leader of a group it has no replica of (and no tombstone for) creates an
- *    EMPTY one (joinerState: no members, so it cannot campaign); the leader catches it up by snapshot;
+ *  - a node that hears a leader of a group it has no replica of (and no tombstone of a higher term,
+ *    multi-cluster.ts) creates an EMPTY one (joinerState: no members, so it cannot campaign); the
+ *    leader catches it up by snapshot;
  *  - a split applied by the parent's replica on a node founds the child replica on that node in the
  *    same step: snapshot at index 1, term 1, the parent's conf at the split, the moved keys. An
  *    initialized child replica (caught up by the child's leader first) is kept as it is; an empty
- *    one is founded but keeps its durable term and vote (it may have voted already). A node that
- *    destroyed its replica of the child (a tombstone) does not found it again.
+ *    one is founded but keeps its durable term and vote (it may have voted already). A tombstone
+ *    of the child does not stop the founding, as in src/storage/split-apply.ts, unless tombstones
+ *    are kept 'forever' (multi-options.ts).
  * Every replica reports to its group's checker suite, the ownership model and the clients.
  */
 import { logIndex, type NodeId } from '../../../src/shared/ids.js';
@@ -69,7 +71,7 @@ export class ReplicaFactory {
   /** The split hook: runs inside the parent replica's apply on `node`. */
   private foundChild(node: MultiNode, founding: SplitFounding): void {
     const existing = node.replicas.get(founding.child);
-    if (node.tombstones.has(founding.child)) {
+    if (this.faults.tombstones === 'forever' && node.tombstones.has(founding.child)) {
       this.cluster.log(`n${node.id} g${founding.parent} splits at ${founding.index}: g${founding.child} was destroyed here, not founded again`);
       return;
     }

@@ -4,15 +4,30 @@
  */
 import { SeededRng } from '../../../src/shared/rng.js';
 import { realNode } from '../core.js';
-import { MultiCluster, type MultiReport } from './multi-cluster.js';
+import { MultiCluster } from './multi-cluster.js';
+import type { MultiReport } from './multi-setup.js';
 import { drawMultiOptions, NO_MULTI_FAULTS, type MultiFaults, type MultiOptions } from './multi-options.js';
 
+/** The server's rule with the fixes FINDINGS.md M3 and M4 propose: the base of the GC mutations. */
+const GC_FIXED: MultiFaults = { ...NO_MULTI_FAULTS, gcRule: 'server-initialized', rejoinedVoteFloor: true, replicaIncarnations: true };
+
+/** 'none' is the server as it is; the gc-* entries below it are variants and mutations of its GC. */
 export const MULTI_MUTATIONS = {
   none: NO_MULTI_FAULTS,
   'split-parent-keeps-range': { ...NO_MULTI_FAULTS, parentKeepsRange: true },
-  'gc-ignores-applied': { ...NO_MULTI_FAULTS, gcRule: 'ignores-applied' },
-  'gc-as-stated': { ...NO_MULTI_FAULTS, gcRule: 'as-stated' },
-  'gc-no-tombstone': { ...NO_MULTI_FAULTS, noTombstones: true },
+  // The proposed fixes: empty replicas do not answer the GC's question (M3); a replica created
+  // again after GC does not vote below its tombstone's applied index, and a destroyed replica's
+  // late messages are dropped (M4).
+  'gc-fixed': GC_FIXED,
+  'gc-initialized-answer': { ...NO_MULTI_FAULTS, gcRule: 'server-initialized' },
+  // Mutations of the fixed rule, one clause undone each.
+  'gc-ignores-applied': { ...GC_FIXED, gcRule: 'ignores-applied' },
+  'gc-as-stated': { ...GC_FIXED, gcRule: 'as-stated' },
+  'gc-no-tombstone': { ...GC_FIXED, tombstones: 'none' },
+  // The simulator's earlier, stricter model (FINDINGS.md M1, M2): a proof from anywhere that
+  // applied the removal, and tombstones that never let the node back. Variants to compare.
+  'gc-removal-proof': { ...GC_FIXED, gcRule: 'removal-proof' },
+  'gc-tombstone-forever': { ...GC_FIXED, tombstones: 'forever' },
 } as const satisfies Record<string, MultiFaults>;
 
 export type MultiMutation = keyof typeof MULTI_MUTATIONS;
