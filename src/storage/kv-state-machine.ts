@@ -84,7 +84,10 @@ export class KvStateMachine {
 
   /** Whether `key` belongs to this group's range (always, for a group without one). */
   owns(key: Uint8Array): boolean {
-    const range = this.state.range;
+    return this.rangeHolds(this.state.range, key);
+  }
+
+  private rangeHolds(range: RingBounds | null, key: Uint8Array): boolean {
     if (range === null || this.options.ringPosition === undefined) return true;
     const position = this.options.ringPosition(key);
     return position >= range.start && position < range.end;
@@ -178,8 +181,10 @@ export class KvStateMachine {
       if (refusal !== null) return { state, outcome: refusal };
     }
     // After the session check: a retry of a command that applied before the split gets its result.
-    const foreign = commandKeys(command).find((key) => !this.owns(key));
-    if (foreign !== undefined) return { state, outcome: { result: this.wrongShard(), duplicate: false } };
+    // The range as of this entry (`state`), not as of the last batch: a split earlier in the same
+    // batch has already cut it, and every replica must decide alike however its batches fall.
+    const foreign = commandKeys(command).find((key) => !this.rangeHolds(state.range, key));
+    if (foreign !== undefined) return { state, outcome: { result: this.wrongShard(state.range), duplicate: false } };
     const executed = executeCommand(this.table, command, state.revision);
     assert(executed.revision >= state.revision, 'Revision moved back');
     state = { ...state, revision: executed.revision };
@@ -190,8 +195,7 @@ export class KvStateMachine {
     return { state, outcome: { result: executed.result, duplicate: false } };
   }
 
-  private wrongShard(): CommandResult {
-    const range = this.state.range;
+  private wrongShard(range: RingBounds | null): CommandResult {
     const owned = range === null ? 'no range' : `ring range [${range.start}, ${range.end})`;
     return { type: 'error', code: 'WRONG_SHARD', message: `Cannot apply command: a key is outside group ${this.group}'s ${owned} since a split; refresh the shard map`, field: null };
   }

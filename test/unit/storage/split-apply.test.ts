@@ -103,6 +103,25 @@ describe('split entry: the parent', () => {
     expect(results(apply(parent, put('c1', 'new')))).toEqual([{ type: 'put', revision: 9, prevKv: null }]);
   });
 
+  it('decides the same whether the split and a write of a moved key apply in one batch or two', async () => {
+    // Regression: ownership was checked against the range as of the last batch, so a replica that
+    // applied [split, put] in one batch wrote the key while one that applied them apart refused it
+    // (found by the sharded fault test: keys reported refused were readable afterwards).
+    const other = (await node.openGroup(g2, founder, RANGE)).kv;
+    const saved = next;
+    next = 2;
+    apply(other, put('b1', 'v'), put('m0', 'v'), put('q1', 'v'), put('q1', 'v2', { timeMs: 30 }), put('c1', 'v'), put('l9', 'v'), put('x9', 'v'));
+    apply(other, put('m1', 's', { session: { id: 's1', seq: 1 }, timeMs: 40 }));
+    next = saved;
+    const together = results(apply(other, split(MID, 3), put('q7', 'late')));
+    next = saved;
+    const apart = [...results(apply(parent, split(MID, 4))), ...results(apply(parent, put('q7', 'late')))];
+    expect(together[1]).toMatchObject({ type: 'error', code: 'WRONG_SHARD' });
+    expect(apart[1]).toMatchObject({ type: 'error', code: 'WRONG_SHARD' });
+    expect(other.owns(b('q7'))).toBe(false);
+    expect(keys(g2)).toEqual(KEPT);
+  });
+
   it('returns the stored result to a retried command that applied before the split, not WRONG_SHARD', () => {
     const original = put('m1', 's', { session: { id: 's1', seq: 1 }, timeMs: 40 });
     apply(parent, split());
