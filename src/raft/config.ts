@@ -41,7 +41,7 @@ export interface RaftConfig {
   /** Linearizable reads waiting for confirmation at a leader before answering OVERLOADED. */
   readonly pendingReadsMax: number;
   /**
-   * Grant no vote (nor pre-vote) while the log ends below this index. A node whose earlier replica
+   * Grant no vote (nor pre-vote) and never campaign while the log ends below this index. A node whose earlier replica
    * of the group was deleted sets it to what the group had applied then: until its new replica's
    * log reaches that far it cannot tell a stale candidate from a current one, and its vote would
    * count for a configuration that still names the old replica (0: no floor).

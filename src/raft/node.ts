@@ -371,8 +371,13 @@ export class RaftNode {
     this.messages.push(message);
   }
 
+  /**
+   * Whether this node may campaign: a voter whose log reaches its vote floor (config.ts). Below
+   * the floor it is a replica recreated after deletion that may still count itself a voter of an
+   * old configuration; its own vote for itself would be as unsafe as its vote for anyone.
+   */
   isPromotable(): boolean {
-    return this.conf.voters.includes(this.id);
+    return this.conf.voters.includes(this.id) && this.log.lastIndex() >= (this.cfg.voteFloor ?? 0);
   }
 
   resetElectionTimer(): void {

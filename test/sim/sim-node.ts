@@ -47,6 +47,8 @@ export interface NodeEnv<M extends ReplicatedMachine = KvStateMachine> {
   readonly diskDelayMaxMs: number;
   readonly compactEveryEntries: number;
   readonly createNode: NodeFactory;
+  /** RaftConfig.voteFloor for the core built at each start (a multi-group replica created again after GC). */
+  readonly voteFloor?: () => number;
   readonly listener: NodeListener<M>;
   logger(node: NodeId): CoreLogger;
   nowMs(): number;
@@ -106,6 +108,7 @@ export class SimNode<M extends ReplicatedMachine = KvStateMachine> {
       storage: this.disk.store,
       applied: machine.applied,
       confState: machine.conf,
+      ...(this.env.voteFloor === undefined ? {} : { voteFloor: this.env.voteFloor() }),
       rng: this.rng.fork(),
       logger: this.env.logger(this.id),
     });

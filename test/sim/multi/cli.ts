@@ -5,8 +5,9 @@
  *   --seeds N       run N seeds (default 100)        --from S    first seed (default 1)
  *   --seed S        run one seed, printing every event
  *   --nodes 3,4,5   cluster sizes (default 3,5)      --stop      stop at the first failure
- *   --mutation M    split-parent-keeps-range | gc-fixed | gc-initialized-answer | gc-ignores-applied
- *                   | gc-as-stated | gc-no-tombstone | gc-removal-proof | gc-tombstone-forever (run-multi.ts)
+ *   --mutation M    split-parent-keeps-range | gc-incarnations | gc-old-server | gc-trusts-empty
+ *                   | gc-no-vote-floor | gc-split-over-tombstone | gc-ignores-applied | gc-as-stated
+ *                   | gc-no-tombstone | gc-removal-proof | gc-tombstone-forever (run-multi.ts)
  *   --history-only  turn the ownership checks off (linearizability must catch ownership bugs alone)
  */
 import { parseArgs } from 'node:util';

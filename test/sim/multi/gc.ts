@@ -3,28 +3,29 @@
  * Method, checked for every replica at every operator step:
  *  1. a node considers deleting its replica of g only when the shard map (the operator's placement)
  *     no longer places g on it;
- *  2. it asks the first node the map does place g on that is serving, reachable both ways and hosts
- *     a replica of g (initialized or empty: the server's MemberList answers from any replica) for
- *     (members, applied index, term), and deletes its replica iff that applied index reaches its own
- *     replica's last index (log end, not applied index) and the members leave it out; the first
- *     answer decides, like the server's loop;
- *  3. the deletion leaves a tombstone with the answering replica's current term (multi-node.ts).
- * 'server-initialized' is the fix this model proposes for the server (FINDINGS.md M3): an empty
- * replica (created by a leader's message, not caught up) does not answer, so the next placed node
- * is asked; with it answering, an empty replica of a voter (which may hold a vote) is deleted.
- * The other rules are the ones this simulator held before, kept as mutations: 'removal-proof' (any
- * initialized replica applied at least as far that has applied the node's removal; M1's fix),
- * 'as-stated' (any replica applied at least as far that leaves the node out: M1) and
- * 'ignores-applied' (the server's rule without the index comparison). A separate safety check
- * (gc-safety) refuses any destruction of a replica whose node is a voter in the group's latest
- * configuration (the most advanced replica's): that would lose acknowledged entries and a vote.
+ *  2. it asks the placed nodes in order; a node that is not serving, not reachable both ways or
+ *     hosts no replica of g gives no answer, and neither does an uninitialized replica (applied 0:
+ *     it knows no membership; FINDINGS.md M3): the next placed node is asked. The first answer,
+ *     (members, applied index, term), decides: delete iff that applied index reaches the node's own
+ *     replica's last index (log end, not applied index) and the members leave it out;
+ *  3. the deletion leaves a tombstone with the answer's term and applied index (multi-node.ts): a
+ *     leader's message of a lower term does not create the replica again, a replica created again
+ *     starts with RaftNode's voteFloor at that applied index (replicas.ts), and a split does not
+ *     found the child over it.
+ * The other rules are earlier or deliberately weaker ones, kept as mutations: 'trusts-empty' (the
+ * server before it skipped uninitialized answers: M3), 'removal-proof' (any initialized replica
+ * applied at least as far that has applied the node's removal; M1's fix), 'as-stated' (any replica
+ * applied at least as far that leaves the node out: M1) and 'ignores-applied' (the server's rule
+ * without the index comparison). A separate safety check (gc-safety) refuses any destruction of a
+ * replica whose node is a voter in the group's latest configuration (the most advanced replica's):
+ * that would lose acknowledged entries and a vote.
  */
 import type { NodeId } from '../../../src/shared/ids.js';
 import { SafetyViolation } from '../checkers/violation.js';
 import type { MultiNode, MultiView, Replica } from './multi-node.js';
 
 /** 'server': the rule above; the others are earlier or deliberately weaker rules (mutations). */
-export type GcRule = 'server' | 'server-initialized' | 'removal-proof' | 'as-stated' | 'ignores-applied';
+export type GcRule = 'server' | 'trusts-empty' | 'removal-proof' | 'as-stated' | 'ignores-applied';
 
 /** What the GC needs beyond the view: the shard map's placement and the network. */
 export interface GcContext {
@@ -35,7 +36,7 @@ export interface GcContext {
   readonly isCut: (from: NodeId, to: NodeId) => boolean;
 }
 
-const ASKS_PLACEMENT: ReadonlySet<GcRule> = new Set(['server', 'server-initialized', 'ignores-applied']);
+const ASKS_PLACEMENT: ReadonlySet<GcRule> = new Set(['server', 'trusts-empty', 'ignores-applied']);
 
 interface Answer {
   readonly node: MultiNode;
@@ -80,8 +81,8 @@ function ask(context: GcContext, asker: MultiNode, id: NodeId, group: number): A
   const replica = other.replicas.get(group);
   const status = replica?.status();
   if (replica === undefined || status === undefined) return undefined;
-  // The proposed fix (FINDINGS.md M3): an empty replica knows no membership, so it does not answer.
-  if (context.rule === 'server-initialized' && replica.disk.machine.applied === 0) return undefined;
+  // An uninitialized replica knows no membership: its answer is skipped (FINDINGS.md M3).
+  if (context.rule !== 'trusts-empty' && replica.disk.machine.applied === 0) return undefined;
   const { conf, applied } = replica.disk.machine;
   return { node: other, replica, members: [...conf.voters, ...conf.learners], applied, term: status.term };
 }

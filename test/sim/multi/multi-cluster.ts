@@ -185,7 +185,7 @@ export class MultiCluster implements MultiView {
   destroyReplica(node: MultiNode, group: number, tombstone: Tombstone, why: string): void {
     const replica = node.replicas.get(group);
     if (replica === undefined) return;
-    this.trace.log(`gc: destroy g${group} replica on n${node.id} (applied ${replica.disk.machine.applied}, last ${replica.status()?.lastIndex ?? 0}), tombstone term ${tombstone.term}: ${why}`);
+    this.trace.log(`gc: destroy g${group} replica on n${node.id} (applied ${replica.disk.machine.applied}, last ${replica.status()?.lastIndex ?? 0}), tombstone term ${tombstone.term} applied ${tombstone.applied}: ${why}`);
     replica.crash();
     node.replicas.delete(group);
     if (this.setup.faults.tombstones !== 'none') node.tombstones.set(group, tombstone);
@@ -354,11 +354,9 @@ export class MultiCluster implements MultiView {
     replica.receive(message);
   }
 
-  /** The fixes proposed in FINDINGS.md M4 (multi-options.ts), off by default like the server. */
+  /** Replica ids per incarnation (multi-options.ts), off by default like the server. */
   private acceptsMessage(group: number, message: RaftMessage, sender: Replica | undefined): boolean {
-    const { faults } = this.setup;
-    if (faults.replicaIncarnations && this.nodeMap.get(message.from)?.replicas.get(group) !== sender) return false;
-    return !(faults.rejoinedVoteFloor && message.type === 'requestVote' && this.nodeMap.get(message.to)?.isBelowVoteFloor(group) === true);
+    return !this.setup.faults.replicaIncarnations || this.nodeMap.get(message.from)?.replicas.get(group) === sender;
   }
 
   private afterEvent(): void {

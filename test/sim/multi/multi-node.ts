@@ -23,7 +23,8 @@ export class MultiNode {
    * like the replica's own state). A leader's message of a lower term never recreates the replica:
    * an empty replica has forgotten its term and would acknowledge a deposed leader that never
    * applied the removal (a stale read: FINDINGS.md M2, --mutation gc-no-tombstone). A leader of
-   * that term or later may recreate it, so a node can rejoin a group it left (multi-cluster.ts).
+   * that term or later may recreate it, so a node can rejoin a group it left (multi-cluster.ts);
+   * the replica so created votes only once its log reaches the tombstone's applied index.
    */
   readonly tombstones = new Map<number, Tombstone>();
   isUp = false;
@@ -45,10 +46,9 @@ export class MultiNode {
     return tombstone !== undefined && (mode === 'forever' || term < tombstone.term);
   }
 
-  /** Whether the replica of `group` was created again after GC and has not applied as far as its tombstone. */
-  isBelowVoteFloor(group: number): boolean {
-    const floor = this.tombstones.get(group)?.applied ?? 0;
-    return (this.replicas.get(group)?.disk.machine.applied ?? 0) < floor;
+  /** RaftNode's voteFloor for a replica of `group` started here: the tombstone's applied index (src/server/groups.ts). */
+  voteFloor(group: number): number {
+    return this.tombstones.get(group)?.applied ?? 0;
   }
 
   /** Replicas with state (founded or caught up), not empty ones made by a leader's first message. */

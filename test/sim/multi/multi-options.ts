@@ -41,29 +41,41 @@ export interface MultiFaults {
   /** What a destroyed replica leaves behind: see `TombstoneMode`. */
   readonly tombstones: TombstoneMode;
   /**
-   * Whether a replica created again after GC ignores vote requests until it has applied as far as
-   * the answer that deleted its predecessor (the tombstone's applied index). The server has no
-   * such floor: the new replica, empty or caught up from an old snapshot, lends its vote to a
-   * stale candidate whose configuration still counts the node (FINDINGS.md M4).
+   * Whether a replica created again over a tombstone is started with the real RaftNode option
+   * `voteFloor` = the tombstone's applied index (no vote nor pre-vote while its log ends below it),
+   * as src/server/groups.ts does. Off: the server before that change (FINDINGS.md M4).
    */
-  readonly rejoinedVoteFloor: boolean;
+  readonly voteFloor: boolean;
+  /**
+   * Whether a split founds the child over a tombstone of it. The server does not (src/storage/
+   * split-apply.ts: a tombstone counts as state, only the moved keys leave the parent); it did
+   * before the change that closed M3 and M4.
+   */
+  readonly splitFoundsOverTombstone: boolean;
   /**
    * Whether a message from a replica that has since been destroyed is dropped on arrival (a replica
    * id per incarnation, like TiKV's peer ids). The server has none: a destroyed replica's late
-   * acknowledgement counts for its successor (FINDINGS.md M4).
+   * message counts for its successor (FINDINGS.md M4.2).
    */
   readonly replicaIncarnations: boolean;
+  /**
+   * Mutation: a replica below its vote floor campaigns anyway (RaftNode.isPromotable without the
+   * floor, a subclass in run-multi.ts), undoing the fix for FINDINGS.md M5.
+   */
+  readonly floorAllowsCampaign: boolean;
 }
 
 /**
  * 'term' (the server): a leader's message of the tombstone's term or later recreates the replica
- * empty, a lower one is ignored; a split founds the child over a tombstone (src/storage/split-apply.ts
- * does not look at it). 'forever' (this simulator's earlier rule): the replica is never recreated
- * nor founded again. 'none' (a mutation): any leader's message recreates it.
+ * empty, a lower one is ignored. 'forever' (this simulator's earlier rule): the replica is never
+ * recreated. 'none' (a mutation): any leader's message recreates it, and there is no vote floor.
  */
 export type TombstoneMode = 'term' | 'forever' | 'none';
 
-export const NO_MULTI_FAULTS: MultiFaults = { parentKeepsRange: false, gcRule: 'server', tombstones: 'term', rejoinedVoteFloor: false, replicaIncarnations: false };
+/** The server's GC as src/ has it (replica-gc.ts, groups.ts, split-apply.ts, RaftConfig.voteFloor). */
+export const NO_MULTI_FAULTS: MultiFaults = {
+  parentKeepsRange: false, gcRule: 'server', tombstones: 'term', voteFloor: true, splitFoundsOverTombstone: false, replicaIncarnations: false, floorAllowsCampaign: false,
+};
 
 export function drawMultiOptions(rng: Rng, seed: number, nodeCount: number): MultiOptions {
   const drawn = drawOptions(rng, seed, nodeCount, 'swarm');

@@ -4,9 +4,9 @@
  * per-group Raft safety, ownership, linearizability and liveness; and proof that the checkers bite
  * (mutations): a split that leaves the parent's range in place, and a GC that trusts a replica
  * however far behind it is, must each be caught within a bounded number of seeds, on a seed the
- * real variant passes. The fixed seeds run the server's GC with the fixes FINDINGS.md M3 and M4
- * propose ('gc-fixed'); the server's rule as it is fails there, which 'open findings' pins down:
- * once src/ takes the fixes, the model's default follows and the sweep goes back to 'none'.
+ * server's rule passes. The fixed seeds run the server's GC as src/ has it ('none'); each finding
+ * (FINDINGS.md M1-M5) is pinned on a seed one variant passes and another fails: the fixed ones
+ * fail with a mutation undoing the fix, the open M5 fails as the server has it.
  * More seeds: `npx tsx test/sim/multi/cli.ts --seeds 300`.
  */
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ const MUTATION_SEEDS_MAX = 30;
 
 describe.each([3, 5])('a simulated %i-node multi-group cluster', (nodeCount) => {
   it.each(SEEDS)('keeps every group safe, ownership exclusive, clients linearizable and converges, seed %i', (seed) => {
-    const result = runMultiSeed({ seed, nodeCount, mutation: 'gc-fixed' });
+    const result = runMultiSeed({ seed, nodeCount, mutation: 'none' });
     expect(result.violation, describeMultiFailure(result, 30)).toBeNull();
   });
 });
@@ -34,7 +34,7 @@ describe('multi-group checkers against injected bugs', () => {
       for (const nodeCount of [3, 5]) {
         const violation = runMultiSeed({ seed, nodeCount, mutation, historyOnly }).violation;
         if (violation === null || !checkers.includes(violation.checker)) continue;
-        if (runMultiSeed({ seed, nodeCount, mutation: mutation.startsWith('gc-') ? 'gc-fixed' : 'none', historyOnly }).violation !== null) continue;
+        if (runMultiSeed({ seed, nodeCount, mutation: 'none', historyOnly }).violation !== null) continue;
         console.info(`${mutation}: caught at seed ${seed} (${nodeCount} nodes): [${violation.checker}] ${violation.message}\n  replay: ${multiReplayCommand({ seed, nodeCount, mutation, historyOnly })}`);
         return;
       }
@@ -43,33 +43,29 @@ describe('multi-group checkers against injected bugs', () => {
   });
 });
 
-/** Seeds that found a flaw in the design; the fix is modelled, the flaw stays replayable as a mutation. */
-const FINDINGS: readonly { seed: number; nodeCount: number; mutation: MultiMutation; checker: string; found: string }[] = [
+/**
+ * Seeds that found a flaw in the design, each failing with `mutation` (the flaw) and passing with
+ * `clean`. Fixed flaws: `clean` is the server's rule ('none') and `mutation` undoes the fix. Open
+ * flaws: `mutation` is 'none' and `clean` models the proposed fix.
+ */
+const FINDINGS: readonly { seed: number; nodeCount: number; mutation: MultiMutation; clean: MultiMutation; checker: string; livenessBudgetMs?: number; found: string }[] = [
   {
-    seed: 12, nodeCount: 5, mutation: 'gc-as-stated', checker: 'liveness',
+    seed: 24, nodeCount: 5, mutation: 'gc-as-stated', clean: 'none', checker: 'liveness', livenessBudgetMs: 500,
     found: 'a proof lagging behind a learner\'s addition destroyed it, and the leader ignores its recreated replica\'s rejections (M1)',
+  },
+  { seed: 4, nodeCount: 5, mutation: 'gc-trusts-empty', clean: 'none', checker: 'gc-safety', found: 'an empty replica\'s answer (members [], applied 0) deleted a voter\'s empty replica (M3)' },
+  { seed: 113, nodeCount: 5, mutation: 'gc-no-vote-floor', clean: 'none', checker: 'committed-entries', found: 'a replica created again after GC voted for a stale candidate, which overwrote a committed entry (M4)' },
+  { seed: 449, nodeCount: 3, mutation: 'gc-no-vote-floor', clean: 'none', checker: 'committed-entries', found: 'the same, at 3 nodes (M4)' },
+  {
+    seed: 235, nodeCount: 5, mutation: 'gc-floor-allows-campaign', clean: 'none', checker: 'leader-completeness',
+    found: 'a replica created again after GC, below its vote floor, campaigned and counted its own vote (M5)',
   },
 ];
 
 describe('multi-group findings', () => {
-  it.each(FINDINGS)('seed $seed ($nodeCount nodes) is clean, and fails with $mutation: $found', ({ seed, nodeCount, mutation, checker }) => {
-    const clean = runMultiSeed({ seed, nodeCount, mutation: 'gc-fixed' });
-    expect(clean.violation, describeMultiFailure(clean, 30)).toBeNull();
-    expect(runMultiSeed({ seed, nodeCount, mutation }).violation?.checker).toBe(checker);
-  });
-});
-
-/** Flaws of the server's GC as src/ has it (mutation 'none'); 'gc-fixed' models the proposed fix. */
-const OPEN_FINDINGS: readonly { seed: number; nodeCount: number; checker: string; found: string }[] = [
-  { seed: 4, nodeCount: 5, checker: 'gc-safety', found: 'an empty replica\'s answer (members [], applied 0) deleted a voter\'s empty replica (M3)' },
-  { seed: 113, nodeCount: 5, checker: 'committed-entries', found: 'a replica created again after GC voted for a stale candidate, which overwrote a committed entry (M4)' },
-  { seed: 449, nodeCount: 3, checker: 'committed-entries', found: 'the same, at 3 nodes (M4)' },
-];
-
-describe('multi-group open findings (server GC as in src/)', () => {
-  it.each(OPEN_FINDINGS)('seed $seed ($nodeCount nodes) fails as the server has it, passes with the fix: $found', ({ seed, nodeCount, checker }) => {
-    expect(runMultiSeed({ seed, nodeCount, mutation: 'none' }).violation?.checker).toBe(checker);
-    const fixed = runMultiSeed({ seed, nodeCount, mutation: 'gc-fixed' });
-    expect(fixed.violation, describeMultiFailure(fixed, 30)).toBeNull();
+  it.each(FINDINGS)('seed $seed ($nodeCount nodes) passes with $clean, fails with $mutation: $found', ({ seed, nodeCount, mutation, clean, checker, livenessBudgetMs }) => {
+    const passing = runMultiSeed({ seed, nodeCount, mutation: clean });
+    expect(passing.violation, describeMultiFailure(passing, 30)).toBeNull();
+    expect(runMultiSeed({ seed, nodeCount, mutation, ...(livenessBudgetMs === undefined ? {} : { livenessBudgetMs }) }).violation?.checker).toBe(checker);
   });
 });

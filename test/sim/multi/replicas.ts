@@ -8,8 +8,11 @@
  *    same step: snapshot at index 1, term 1, the parent's conf at the split, the moved keys. An
  *    initialized child replica (caught up by the child's leader first) is kept as it is; an empty
  *    one is founded but keeps its durable term and vote (it may have voted already). A tombstone
- *    of the child does not stop the founding, as in src/storage/split-apply.ts, unless tombstones
- *    are kept 'forever' (multi-options.ts).
+ *    of the child stops the founding (the moved keys only leave the parent), as in
+ *    src/storage/split-apply.ts;
+ *  - a replica started on a node with a tombstone of its group (created again after GC, or
+ *    restarted since) gets RaftNode's voteFloor = the tombstone's applied index, as
+ *    src/server/groups.ts opens it.
  * Every replica reports to its group's checker suite, the ownership model and the clients.
  */
 import { logIndex, type NodeId } from '../../../src/shared/ids.js';
@@ -71,7 +74,7 @@ export class ReplicaFactory {
   /** The split hook: runs inside the parent replica's apply on `node`. */
   private foundChild(node: MultiNode, founding: SplitFounding): void {
     const existing = node.replicas.get(founding.child);
-    if (this.faults.tombstones === 'forever' && node.tombstones.has(founding.child)) {
+    if (!this.faults.splitFoundsOverTombstone && node.tombstones.has(founding.child)) {
       this.cluster.log(`n${node.id} g${founding.parent} splits at ${founding.index}: g${founding.child} was destroyed here, not founded again`);
       return;
     }
@@ -105,6 +108,7 @@ export class ReplicaFactory {
       diskDelayMaxMs: sim.diskDelayMaxMs,
       compactEveryEntries: sim.compactEveryEntries,
       createNode: this.createNode,
+      voteFloor: () => (this.faults.voteFloor ? cluster.node(node)?.voteFloor(group) ?? 0 : 0),
       listener: this.listener(group),
       logger: () => groupLogger(cluster, node, group),
       nowMs: () => cluster.nowMs,

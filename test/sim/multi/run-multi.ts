@@ -3,31 +3,42 @@
  * the seed makes the root Rng; the first fork draws the options, the rest drive the cluster.
  */
 import { SeededRng } from '../../../src/shared/rng.js';
-import { realNode } from '../core.js';
+import { RaftNode, realNode, type NodeFactory } from '../core.js';
 import { MultiCluster } from './multi-cluster.js';
 import type { MultiReport } from './multi-setup.js';
 import { drawMultiOptions, NO_MULTI_FAULTS, type MultiFaults, type MultiOptions } from './multi-options.js';
 
-/** The server's rule with the fixes FINDINGS.md M3 and M4 propose: the base of the GC mutations. */
-const GC_FIXED: MultiFaults = { ...NO_MULTI_FAULTS, gcRule: 'server-initialized', rejoinedVoteFloor: true, replicaIncarnations: true };
+/** Undoes FINDINGS.md M5's fix (src/raft/node.ts isPromotable): below its vote floor a replica campaigns and votes for itself. */
+class FloorAllowsCampaign extends RaftNode {
+  override isPromotable(): boolean {
+    return this.conf.voters.includes(this.id);
+  }
+}
+const floorAllowsCampaign: NodeFactory = (config) => new FloorAllowsCampaign(config);
 
-/** 'none' is the server as it is; the gc-* entries below it are variants and mutations of its GC. */
+/** 'none' is the server as src/ has it; the gc-* entries are variants and mutations of its GC. */
 export const MULTI_MUTATIONS = {
   none: NO_MULTI_FAULTS,
   'split-parent-keeps-range': { ...NO_MULTI_FAULTS, parentKeepsRange: true },
-  // The proposed fixes: empty replicas do not answer the GC's question (M3); a replica created
-  // again after GC does not vote below its tombstone's applied index, and a destroyed replica's
-  // late messages are dropped (M4).
-  'gc-fixed': GC_FIXED,
-  'gc-initialized-answer': { ...NO_MULTI_FAULTS, gcRule: 'server-initialized' },
-  // Mutations of the fixed rule, one clause undone each.
-  'gc-ignores-applied': { ...GC_FIXED, gcRule: 'ignores-applied' },
-  'gc-as-stated': { ...GC_FIXED, gcRule: 'as-stated' },
-  'gc-no-tombstone': { ...GC_FIXED, tombstones: 'none' },
+  // A replica id per incarnation on top of the server's rule: a deleted replica's late messages
+  // are dropped (FINDINGS.md M4.2).
+  'gc-incarnations': { ...NO_MULTI_FAULTS, replicaIncarnations: true },
+  // Mutation undoing FINDINGS.md M5's fix: a replica below its vote floor campaigns anyway.
+  'gc-floor-allows-campaign': { ...NO_MULTI_FAULTS, floorAllowsCampaign: true },
+  // The server's rule before commit 5e83e4b (FINDINGS.md M3, M4): empty answers trusted, no vote
+  // floor, a split founds the child over a tombstone.
+  'gc-old-server': { ...NO_MULTI_FAULTS, gcRule: 'trusts-empty', voteFloor: false, splitFoundsOverTombstone: true },
+  // Mutations of the server's rule, one clause undone each.
+  'gc-trusts-empty': { ...NO_MULTI_FAULTS, gcRule: 'trusts-empty' },
+  'gc-no-vote-floor': { ...NO_MULTI_FAULTS, voteFloor: false },
+  'gc-split-over-tombstone': { ...NO_MULTI_FAULTS, splitFoundsOverTombstone: true },
+  'gc-ignores-applied': { ...NO_MULTI_FAULTS, gcRule: 'ignores-applied' },
+  'gc-as-stated': { ...NO_MULTI_FAULTS, gcRule: 'as-stated' },
+  'gc-no-tombstone': { ...NO_MULTI_FAULTS, tombstones: 'none' },
   // The simulator's earlier, stricter model (FINDINGS.md M1, M2): a proof from anywhere that
   // applied the removal, and tombstones that never let the node back. Variants to compare.
-  'gc-removal-proof': { ...GC_FIXED, gcRule: 'removal-proof' },
-  'gc-tombstone-forever': { ...GC_FIXED, tombstones: 'forever' },
+  'gc-removal-proof': { ...NO_MULTI_FAULTS, gcRule: 'removal-proof' },
+  'gc-tombstone-forever': { ...NO_MULTI_FAULTS, tombstones: 'forever' },
 } as const satisfies Record<string, MultiFaults>;
 
 export type MultiMutation = keyof typeof MULTI_MUTATIONS;
@@ -42,6 +53,8 @@ export interface MultiSeedParams {
   readonly mutation: MultiMutation;
   /** Ownership checks off, so only linearizability (and the per-group checkers) can catch a bug. */
   readonly historyOnly?: boolean;
+  /** Overrides the drawn liveness budget (a pinned liveness failure need not wait the full 15 s). */
+  readonly livenessBudgetMs?: number;
   readonly print?: (line: string) => void;
 }
 
@@ -52,8 +65,10 @@ export interface MultiSeedResult extends MultiReport {
 
 export function runMultiSeed(params: MultiSeedParams): MultiSeedResult {
   const rng = new SeededRng(params.seed);
-  const options = drawMultiOptions(rng.fork(), params.seed, params.nodeCount);
-  const cluster = new MultiCluster({ options, rng, createNode: realNode, faults: MULTI_MUTATIONS[params.mutation], historyOnly: params.historyOnly === true, print: params.print });
+  const drawn = drawMultiOptions(rng.fork(), params.seed, params.nodeCount);
+  const options = params.livenessBudgetMs === undefined ? drawn : { ...drawn, sim: { ...drawn.sim, livenessBudgetMs: params.livenessBudgetMs } };
+  const faults = MULTI_MUTATIONS[params.mutation];
+  const cluster = new MultiCluster({ options, rng, createNode: faults.floorAllowsCampaign ? floorAllowsCampaign : realNode, faults, historyOnly: params.historyOnly === true, print: params.print });
   return { params, options, ...cluster.run() };
 }
 
