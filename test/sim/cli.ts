@@ -13,17 +13,12 @@ import { parseArgs } from 'node:util';
 import { isMutationName } from './mutations.js';
 import { describeFailure, runSeed, type SeedParams } from './run-seed.js';
 import { PROFILES, type Profile } from './swarm.js';
+import { parseCount } from './cli-args.js';
 
 function parseProfile(text: string): Profile {
   const profile = PROFILES.find((p) => p === text);
   if (profile === undefined) throw new Error(`Unknown profile "${text}" (choose ${PROFILES.join(', ')})`);
   return profile;
-}
-
-function parseCount(text: string, what: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer, got "${text}"`);
-  return value;
 }
 
 function main(): number {

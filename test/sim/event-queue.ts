@@ -42,6 +42,21 @@ export class EventQueue<T> {
     return top;
   }
 
+  /**
+   * Hands over, in order, every event due by `endMs`; true as soon as isDone() holds after one,
+   * false once none is due (the rest stay queued).
+   */
+  runUntil(endMs: number, handle: (slot: Scheduled<T>) => void, isDone: () => boolean): boolean {
+    for (;;) {
+      const next = this.peekTimeMs();
+      if (next === undefined || next > endMs) return false;
+      const slot = this.pop();
+      assert(slot !== undefined, 'Queue emptied between peek and pop');
+      handle(slot);
+      if (isDone()) return true;
+    }
+  }
+
   private at(i: number): Scheduled<T> {
     const slot = this.heap[i];
     assert(slot !== undefined, `Heap slot ${i} is empty`);

@@ -12,15 +12,10 @@
  */
 import { parseArgs } from 'node:util';
 import { describeMultiFailure, isMultiMutation, runMultiSeed, type MultiSeedParams } from './run-multi.js';
+import { parseCount } from '../cli-args.js';
 
 const TOTALS = ['opsOk', 'opsFail', 'opsInfo', 'wrongShard', 'splitsApplied', 'movesDone', 'movesAbandoned', 'nodesAdded', 'nodesDrained',
   'childrenFounded', 'childrenKept', 'childrenFoundedOverEmpty', 'replicasCreatedEmpty', 'snapshotsInstalled', 'crashes', 'linearizabilityUnknown'] as const;
-
-function parseCount(text: string, what: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer, got "${text}"`);
-  return value;
-}
 
 function main(): number {
   const { values } = parseArgs({

@@ -258,17 +258,12 @@ export class MultiCluster implements MultiView {
   }
 
   private runUntil(endMs: number, isDone: () => boolean): boolean {
-    for (;;) {
-      const next = this.queue.peekTimeMs();
-      if (next === undefined || next > endMs) return false;
-      const slot = this.queue.pop();
-      assert(slot !== undefined, 'Queue emptied between peek and pop');
+    return this.queue.runUntil(endMs, (slot) => {
       this.nowMs = slot.timeMs;
       this.dispatch(slot.event);
       this.events++;
       this.afterEvent();
-      if (isDone()) return true;
-    }
+    }, isDone);
   }
 
   private dispatch(event: MultiEvent): void {
