@@ -13,10 +13,12 @@ export interface DevClusterOptions {
   readonly basePort: number;
   readonly dataDir: string;
   readonly host: string;
+  /** `--groups` for every node; undefined: the server's default (16). */
+  readonly groups?: number;
 }
 
 export function parseDevFlags(argv: readonly string[]): DevClusterOptions {
-  const options = { nodes: 3, basePort: 7001, dataDir: './data', host: '127.0.0.1' };
+  const options: { nodes: number; basePort: number; dataDir: string; host: string; groups?: number } = { nodes: 3, basePort: 7001, dataDir: './data', host: '127.0.0.1' };
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i];
     const value = argv[i + 1];
@@ -24,8 +26,10 @@ export function parseDevFlags(argv: readonly string[]): DevClusterOptions {
     if (name === '--nodes') options.nodes = Number(value);
     else if (name === '--base-port') options.basePort = Number(value);
     else if (name === '--data-dir') options.dataDir = value;
-    else throw new Error(`Unknown flag ${name}; raftkv dev takes --nodes, --base-port, --data-dir`);
+    else if (name === '--groups') options.groups = Number(value);
+    else throw new Error(`Unknown flag ${name}; raftkv dev takes --nodes, --base-port, --data-dir, --groups`);
   }
+  if (options.groups !== undefined && (!Number.isInteger(options.groups) || options.groups < 0)) throw new Error('--groups must be 0 or more');
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) throw new Error('--nodes must be 1..9');
   return options;
 }
@@ -39,7 +43,8 @@ export function runDevCluster(options: DevClusterOptions): void {
     const dataDir = resolve(join(options.dataDir, `n${id}`));
     const logFile = openSync(join(options.dataDir, `n${id}.log`), 'a');
     const args = [...process.execArgv, entry, 'serve', '--node-id', String(id), '--listen',
-      `${options.host}:${options.basePort + id - 1}`, '--peers', peers, '--data-dir', dataDir];
+      `${options.host}:${options.basePort + id - 1}`, '--peers', peers, '--data-dir', dataDir,
+      ...(options.groups === undefined ? [] : ['--groups', String(options.groups)])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', logFile, logFile] });
     child.on('exit', (code, signal) => console.log(`node ${id} exited (${signal ?? code})`));
     children.push(child);
