@@ -14,29 +14,16 @@ export const BALANCER_INTERVAL_MS = 1000;
 const MOVES_PER_ROUND = 2;
 
 export class Balancer {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-
   constructor(
     private readonly maps: MetaMap,
     private readonly log: Logger,
     private readonly deadlineMs: number,
   ) {}
 
-  start(): void {
-    this.timer = setInterval(() => void this.round(), BALANCER_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-  }
-
   async round(): Promise<void> {
-    if (this.running || this.maps.metaDriver()?.core.role !== 'leader') return;
+    if (this.maps.metaDriver()?.core.role !== 'leader') return;
     const map = this.maps.current();
     if (map === null || map.balancerPaused || planBalance(map, MOVES_PER_ROUND) === null) return;
-    this.running = true;
     try {
       await this.maps.change((current) => {
         if (current.balancerPaused) return null;
@@ -47,8 +34,6 @@ export class Balancer {
       }, this.deadlineMs);
     } catch (err) {
       this.log.warn({ err }, 'balancer round failed; retrying next interval');
-    } finally {
-      this.running = false;
     }
   }
 }

@@ -13,9 +13,6 @@ import type { ShardMap } from '../shard/shard-map.js';
 export const BALANCE_INTERVAL_MS = 2000;
 
 export class LeaderBalancer {
-  private timer: NodeJS.Timeout | null = null;
-  private paused = false;
-
   constructor(
     private readonly self: NodeId,
     private readonly host: NodeHost,
@@ -23,23 +20,10 @@ export class LeaderBalancer {
     private readonly log: Logger,
   ) {}
 
-  start(): void {
-    this.timer = setInterval(() => this.balanceOnce(), BALANCE_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  setPaused(paused: boolean): void {
-    this.paused = paused;
-  }
-
-  isPaused(): boolean {
-    return this.paused;
-  }
-
-  /** Returns the group whose leadership it started to move, if any. */
-  balanceOnce(): number | null {
+  /** One round: starts at most one transfer. */
+  balanceOnce(): void {
     const map = this.maps.current();
-    if (this.paused || map === null || map.balancerPaused) return null;
+    if (map === null || map.balancerPaused) return;
     for (const driver of this.host.allGroups()) {
       const preferred = map.placements.get(driver.group)?.replicas[0];
       const status = driver.core.status();
@@ -49,12 +33,7 @@ export class LeaderBalancer {
       if (!driver.core.transferLeadership(preferred).ok) continue;
       this.log.info({ group: driver.group, peer: preferred, term: status.term }, 'balancing leadership');
       this.host.schedule();
-      return driver.group;
+      return;
     }
-    return null;
-  }
-
-  stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
   }
 }

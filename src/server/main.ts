@@ -16,17 +16,18 @@ import { clusterServiceDefinition, kvServiceDefinition } from '../transport/prot
 import { ConfigError, type ServerConfig } from './config.js';
 import { createClusterService } from './cluster-service.js';
 import { GroupSet } from './groups.js';
-import { LeaderBalancer } from './leader-balancer.js';
+import { BALANCE_INTERVAL_MS, LeaderBalancer } from './leader-balancer.js';
 import { Router } from './router.js';
 import { loadKeyHasher } from '../shard/hasher.js';
 import { ringPosition } from '../shard/hash-ring.js';
 import { initialShardMap } from '../shard/shard-map.js';
 import { createKvService } from './kv-service.js';
-import { Balancer } from './balancer.js';
+import { Balancer, BALANCER_INTERVAL_MS } from './balancer.js';
+import { Periodic } from './periodic.js';
 import { JoinRequester } from './join-requester.js';
 import { MetaMap } from './meta-map.js';
-import { ReplicaGc } from './replica-gc.js';
-import { ReplicaMover } from './replica-mover.js';
+import { GC_INTERVAL_MS, ReplicaGc } from './replica-gc.js';
+import { MOVE_INTERVAL_MS, ReplicaMover } from './replica-mover.js';
 import { CallTracker, type RpcContext } from './rpc.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
@@ -114,12 +115,18 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
  */
 function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHost; storage: NodeStorage; maps: MetaMap; log: Logger }): { start(): void; stop(): void }[] {
   const { host, storage, maps, log } = parts;
+  const mover = new ReplicaMover(self, host, maps, log.child({ component: 'mover' }));
+  const balancer = new Balancer(maps, log.child({ component: 'balancer' }), config.defaultDeadlineMs);
+  const gc = new ReplicaGc(self, host, storage, maps, log.child({ component: 'gc' }));
   const control: { start(): void; stop(): void }[] = [
-    new ReplicaMover(self, host, maps, log.child({ component: 'mover' })),
-    new Balancer(maps, log.child({ component: 'balancer' }), config.defaultDeadlineMs),
-    new ReplicaGc(self, host, storage, maps, log.child({ component: 'gc' })),
+    new Periodic(MOVE_INTERVAL_MS, () => mover.stepAll()),
+    new Periodic(BALANCER_INTERVAL_MS, () => balancer.round()),
+    new Periodic(GC_INTERVAL_MS, () => gc.round(), () => gc.close()),
   ];
-  if (config.balanceLeaders) control.push(new LeaderBalancer(self, host, maps, log.child({ component: 'balancer' })));
+  if (config.balanceLeaders) {
+    const leaders = new LeaderBalancer(self, host, maps, log.child({ component: 'balancer' }));
+    control.push(new Periodic(BALANCE_INTERVAL_MS, () => leaders.balanceOnce()));
+  }
   if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' })));
   return control;
 }

@@ -37,8 +37,6 @@ interface Answer {
 const ASK_DEADLINE_MS = 1000;
 
 export class ReplicaGc {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
   private readonly stubs = new Map<string, KvStub>();
 
   constructor(
@@ -49,25 +47,14 @@ export class ReplicaGc {
     private readonly log: Logger,
   ) {}
 
-  start(): void {
-    this.timer = setInterval(() => void this.round(), GC_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+  /** Closes the connections to peers. */
+  close(): void {
     for (const stub of this.stubs.values()) stub.close();
     this.stubs.clear();
   }
 
   async round(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (const driver of [...this.host.allGroups()]) await this.check(driver);
-    } finally {
-      this.running = false;
-    }
+    for (const driver of [...this.host.allGroups()]) await this.check(driver);
   }
 
   private async check(driver: GroupDriver): Promise<void> {

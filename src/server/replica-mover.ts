@@ -21,23 +21,12 @@ export const MOVE_INTERVAL_MS = 250;
 const META_VOTERS = 3;
 
 export class ReplicaMover {
-  private timer: NodeJS.Timeout | null = null;
-
   constructor(
     private readonly self: NodeId,
     private readonly host: NodeHost,
     private readonly maps: MetaMap,
     private readonly log: Logger,
   ) {}
-
-  start(): void {
-    this.timer = setInterval(() => this.stepAll(), MOVE_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-  }
 
   stepAll(): void {
     const map = this.maps.current();
