@@ -48,6 +48,15 @@ afterAll(() => {
   else rmSync(outDir, { recursive: true, force: true });
 });
 
+/** A run that must pass: faults applied, no violation, linearizable, no acknowledged write lost. */
+function expectPassed(outcome: RunOutcome): void {
+    keep ||= outcome.exitCode !== 0;
+    expect(appliedFaults(outcome), `no fault was applied; see ${outcome.runDir}`).toBeGreaterThan(0);
+    expect(outcome.violations, `run ${outcome.runDir}`).toEqual([]);
+    expect(verdicts(outcome)['linearizable'], `run ${outcome.runDir}`).toBe(true);
+    expect(outcome.results['lostAcknowledgedWrites']).toBe(0);
+}
+
 describe(`Jepsen-style fault runs, 3 nodes (${mode})`, () => {
   it.each([
     ['partitions', 101, ['partition-halves', 'isolate-leader', 'majority-ring', 'bridge', 'one-way'], ['register', 'set']],
@@ -55,11 +64,7 @@ describe(`Jepsen-style fault runs, 3 nodes (${mode})`, () => {
     ['SIGSTOP/SIGCONT', 303, ['pause'], ['register', 'set']],
   ] as const)('%s: the history is linearizable, no acknowledged write is lost, the cluster recovers', async (_name, seed, nemeses, workloads) => {
     const outcome = await run(options(seed, nemeses, workloads));
-    keep ||= outcome.exitCode !== 0;
-    expect(appliedFaults(outcome), `no fault was applied; see ${outcome.runDir}`).toBeGreaterThan(0);
-    expect(outcome.violations, `run ${outcome.runDir}`).toEqual([]);
-    expect(verdicts(outcome)['linearizable'], `run ${outcome.runDir}`).toBe(true);
-    expect(outcome.results['lostAcknowledgedWrites']).toBe(0);
+    expectPassed(outcome);
   }, runTimeoutMs);
 
   it('reports a server whose linearizable reads skip ReadIndex as not linearizable', async () => {
@@ -78,10 +83,6 @@ describe(`Jepsen-style fault run, sharded: 16 groups on 5 nodes (${mode})`, () =
     const outcome = await run(options(505, ['partition-halves', 'isolate-leader', 'kill', 'move', 'split'], ['register', 'set', 'bank'], {
       groups: 16, replicas: 3, nodes: 5, concurrency: 5,
     }));
-    keep ||= outcome.exitCode !== 0;
-    expect(appliedFaults(outcome), `no fault was applied; see ${outcome.runDir}`).toBeGreaterThan(0);
-    expect(outcome.violations, `run ${outcome.runDir}`).toEqual([]);
-    expect(verdicts(outcome)['linearizable'], `run ${outcome.runDir}`).toBe(true);
-    expect(outcome.results['lostAcknowledgedWrites']).toBe(0);
+    expectPassed(outcome);
   }, runTimeoutMs);
 });

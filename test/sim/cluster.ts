@@ -18,7 +18,7 @@ import { SafetyViolation, type CheckerName } from './checkers/violation.js';
 import { ClientTracker } from './client.js';
 import type { ClusterView } from './cluster-view.js';
 import type { NodeFactory } from './core.js';
-import { EventQueue } from './event-queue.js';
+import { deferWhilePaused, EventQueue } from './event-queue.js';
 import { FaultInjector } from './faults.js';
 import { MembershipDriver } from './membership.js';
 import { Network } from './network.js';
@@ -231,23 +231,16 @@ export class Cluster implements ClusterView {
     }
   }
 
-  /** A paused node's input waits until it resumes, in arrival order; its missed ticks are lost. */
   /**
-   * A paused node's input waits until it resumes, in arrival order. Its ticks are counted and,
-   * unless the run models a runtime that drops them (setInterval after a stall), replayed first
-   * on resume: a runtime must tick by elapsed time or leases outlive a pause.
+   * A paused node's input waits until it resumes. Its ticks are counted and, unless the run models
+   * a runtime that drops them (setInterval after a stall), replayed first on resume: a runtime
+   * must tick by elapsed time or leases outlive a pause.
    */
   private deferIfPaused(event: SimEvent): boolean {
     const id = event.kind === 'deliver' ? event.message.to : event.kind === 'tick' || event.kind === 'write' ? event.node : undefined;
     const node = id === undefined ? undefined : this.nodes.get(id);
-    if (node === undefined || node.pausedUntilMs <= this.nowMs) return false;
-    if (event.kind === 'tick') {
-      node.ticksMissed++;
-      this.queue.push(this.nowMs + (this.tickIntervalsMs.get(node.id) ?? this.options.tickMs), event);
-    } else {
-      this.queue.push(node.pausedUntilMs, event);
-    }
-    return true;
+    const tickMs = node === undefined ? 0 : this.tickIntervalsMs.get(node.id) ?? this.options.tickMs;
+    return deferWhilePaused(this.queue, event, node, event.kind === 'tick', this.nowMs, tickMs);
   }
 
   private resume(node: SimNode): void {

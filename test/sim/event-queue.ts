@@ -11,6 +11,28 @@ export interface Scheduled<T> {
   readonly event: T;
 }
 
+/** What deferWhilePaused needs of a simulated node. */
+export interface PausableNode {
+  readonly pausedUntilMs: number;
+  ticksMissed: number;
+}
+
+/**
+ * A paused node's input waits until it resumes, in arrival order; its ticks are counted (the
+ * cluster decides on resume whether a runtime replays them) and come back one interval later.
+ * True when `event` was deferred.
+ */
+export function deferWhilePaused<T>(queue: EventQueue<T>, event: T, node: PausableNode | undefined, isTick: boolean, nowMs: number, tickMs: number): boolean {
+  if (node === undefined || node.pausedUntilMs <= nowMs) return false;
+  if (isTick) {
+    node.ticksMissed++;
+    queue.push(nowMs + tickMs, event);
+  } else {
+    queue.push(node.pausedUntilMs, event);
+  }
+  return true;
+}
+
 export class EventQueue<T> {
   private readonly heap: Scheduled<T>[] = [];
   private seqNext = 0;

@@ -16,7 +16,7 @@ import { HashRing } from '../../../src/shard/hash-ring.js';
 import { initialPlacement } from '../../../src/shard/placement.js';
 import type { CheckerSuite } from '../checkers/checker-suite.js';
 import { SafetyViolation } from '../checkers/violation.js';
-import { EventQueue } from '../event-queue.js';
+import { deferWhilePaused, EventQueue } from '../event-queue.js';
 import { FaultInjector } from '../faults.js';
 import { Network } from '../network.js';
 import { Trace, describeMessage } from '../trace.js';
@@ -299,14 +299,8 @@ export class MultiCluster implements MultiView {
   private deferIfPaused(event: MultiEvent): boolean {
     const id = event.kind === 'deliver' ? event.message.to : event.kind === 'tick' || event.kind === 'write' ? event.node : undefined;
     const node = id === undefined ? undefined : this.nodeMap.get(id);
-    if (node === undefined || node.pausedUntilMs <= this.nowMs) return false;
-    if (event.kind === 'tick') {
-      node.ticksMissed++;
-      this.queue.push(this.nowMs + (this.tickIntervalsMs.get(node.id) ?? this.options.sim.tickMs), event);
-    } else {
-      this.queue.push(node.pausedUntilMs, event);
-    }
-    return true;
+    const tickMs = node === undefined ? 0 : this.tickIntervalsMs.get(node.id) ?? this.options.sim.tickMs;
+    return deferWhilePaused(this.queue, event, node, event.kind === 'tick', this.nowMs, tickMs);
   }
 
   private resume(node: MultiNode): void {
