@@ -56,9 +56,10 @@ class Execution {
   ) {}
 
   put(op: PutOp): Extract<OpResult, { type: 'put' }> {
-    const prev = this.table.put(op.key, op.value, this.next);
     this.changed = true;
-    return { type: 'put', prevKv: op.prevKv === true ? prev : null };
+    if (op.prevKv === true) return { type: 'put', prevKv: this.table.putReturningPrev(op.key, op.value, this.next) };
+    this.table.put(op.key, op.value, this.next);
+    return { type: 'put', prevKv: null };
   }
 
   delete(op: DeleteOp): Extract<OpResult, { type: 'delete' }> {
