@@ -32,14 +32,20 @@ export class ReadIndexTracker {
     this.pending.push({ requestId, index, round: this.round, from });
   }
 
-  /** The round a heartbeat broadcast should carry now; marks it as sent. */
-  takeRoundToSend(): number | null {
-    if (this.round === this.roundSent) return null;
+  /**
+   * The round a heartbeat broadcast should carry now (marked as sent), or null: no read waits, or
+   * the last round is still unanswered by a majority. Reads arriving meanwhile wait and share the
+   * next round, so under load a round carries many reads (etcd's read loop batches the same way)
+   * instead of each turn's few reads costing a broadcast and a reply from every follower. If that
+   * round's messages were lost, the next periodic heartbeat (takeHeartbeatRound) carries the reads.
+   */
+  takeRoundToSend(voters: readonly NodeId[], self: NodeId): number | null {
+    if (this.round === this.roundSent || this.confirmedRound(voters, self) < this.roundSent) return null;
     this.roundSent = this.round;
     return this.round;
   }
 
-  /** A round for a periodic heartbeat even with no read waiting (it renews the leader lease). */
+  /** A round for a periodic heartbeat, carrying any waiting reads (it also renews the leader lease). */
   takeHeartbeatRound(): number {
     if (this.round === this.roundSent) this.round++;
     this.roundSent = this.round;

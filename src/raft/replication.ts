@@ -34,7 +34,7 @@ export function tickLeader(node: RaftNode): void {
   if (node.heartbeatElapsed >= node.cfg.heartbeatTicks) {
     node.heartbeatElapsed = 0;
     if (maybeQuiesce(node, idle)) broadcastHeartbeat(node, 0, true);
-    else broadcastHeartbeat(node, node.reads.takeRoundToSend() ?? node.reads.takeHeartbeatRound());
+    else broadcastHeartbeat(node, node.reads.takeHeartbeatRound());
   }
 }
 
@@ -189,7 +189,7 @@ export function flushBroadcasts(node: RaftNode): void {
     node.broadcastPending = false;
     for (const to of node.progress.keys()) if (to !== node.id) sendAppend(node, to, true);
   }
-  const round = node.reads.takeRoundToSend();
+  const round = node.reads.takeRoundToSend(node.conf.voters, node.id);
   if (round !== null) broadcastHeartbeat(node, round);
   releaseReads(node); // A single voter confirms its reads alone.
 }

@@ -51,7 +51,11 @@ const RECEIVE_SLACK_BYTES = 1024 * 1024;
  */
 export function peerServerOptions(limits: Partial<PeerTransportLimits> = {}): grpc.ServerOptions {
   const resolved = resolveLimits(limits);
-  return { 'grpc.max_receive_message_length': Math.max(resolved.batchBytesMax, resolved.messageBytesMax) + RECEIVE_SLACK_BYTES };
+  return {
+    'grpc.max_receive_message_length': Math.max(resolved.batchBytesMax, resolved.messageBytesMax) + RECEIVE_SLACK_BYTES,
+    // channelz keeps per-call statistics that nothing here reads: about 2 µs of CPU per unary call.
+    'grpc.enable_channelz': 0,
+  };
 }
 
 export class GrpcPeerTransport implements PeerTransport {

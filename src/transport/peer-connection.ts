@@ -114,6 +114,7 @@ export class PeerConnection {
       'grpc.keepalive_permit_without_calls': 1,
       // Our own channel: no connection (and no backoff state) shared with other clients of the address.
       'grpc.use_local_subchannel_pool': 1,
+      'grpc.enable_channelz': 0, // per-call statistics nothing reads
     });
   }
 
