@@ -53,8 +53,6 @@ export function peerServerOptions(limits: Partial<PeerTransportLimits> = {}): gr
   const resolved = resolveLimits(limits);
   return {
     'grpc.max_receive_message_length': Math.max(resolved.batchBytesMax, resolved.messageBytesMax) + RECEIVE_SLACK_BYTES,
-    // channelz keeps per-call statistics that nothing here reads: about 2 µs of CPU per unary call.
-    'grpc.enable_channelz': 0,
   };
 }
 
