@@ -29,6 +29,8 @@ export interface NodeHostOptions {
   readonly tickMs: number;
   /** Applied entries past the last snapshot before the log is compacted. */
   readonly snapshotEntries: number;
+  /** Or bytes of entry data appended since the last snapshot, whichever comes first. */
+  readonly snapshotLogBytes: number;
   /**
    * Most ticks delivered at once after a stall. One election timeout is enough: every lease has
    * run out by then (src/raft/replication.ts), and more would only make a resumed follower campaign
@@ -219,7 +221,9 @@ export class NodeHost {
   /** Bounds the log: snapshot the applied state in the background, then drop the log up to it. */
   private maybeCompact(driver: GroupDriver): void {
     const { kv, log } = driver.storage;
-    if (driver.producing || kv.appliedIndex() - log.snapshotMeta().index < this.options.snapshotEntries) return;
+    if (driver.producing || kv.appliedIndex() <= log.snapshotMeta().index) return;
+    const due = kv.appliedIndex() - log.snapshotMeta().index >= this.options.snapshotEntries || log.bytesSinceSnapshot() >= this.options.snapshotLogBytes;
+    if (!due) return;
     driver.producing = true;
     this.options.storage.produceSnapshot(driver.group)
       .then((produced) => {

@@ -31,6 +31,8 @@ export interface ServerConfig {
   readonly sessionTtlMs: number;
   /** Applied entries past the last snapshot before a new snapshot compacts the log. */
   readonly snapshotEntries: number;
+  /** Or bytes of entry data logged since the last snapshot, whichever comes first. */
+  readonly snapshotLogBytes: number;
   /** Serve reads from the leader's lease, without a heartbeat round (opt-in; see docs). */
   readonly leaseReads: boolean;
   /** Data groups a new cluster is founded with (default 16; 0: one unsharded group 0, as etcd). */
@@ -55,7 +57,10 @@ export const defaultServerConfig = {
   pendingProposalsMax: 10_000,
   defaultDeadlineMs: 5_000,
   sessionTtlMs: 10 * 60_000,
-  snapshotEntries: 10_000,
+  // etcd's default snapshot count. A snapshot copies the group's whole state, so rarer is cheaper
+  // per write; the byte bound keeps the log small when entries are large.
+  snapshotEntries: 100_000,
+  snapshotLogBytes: 64 * 1024 * 1024,
   leaseReads: false,
   groups: 16,
   replicas: 3,
@@ -71,7 +76,7 @@ const FLAG_NAMES: Record<string, string> = {
   'data-dir': 'dataDir', join: 'join', 'tick-ms': 'tickMs', 'election-ticks': 'electionTicks',
   'heartbeat-ticks': 'heartbeatTicks', 'log-level': 'logLevel', 'request-bytes-max': 'requestBytesMax',
   'pending-proposals-max': 'pendingProposalsMax', 'default-deadline-ms': 'defaultDeadlineMs',
-  'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'lease-reads': 'leaseReads',
+  'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'snapshot-log-bytes': 'snapshotLogBytes', 'lease-reads': 'leaseReads',
   groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders', quiesce: 'quiesce',
 };
 
@@ -173,7 +178,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     tickMs: int('tickMs', 1, 60_000), electionTicks, heartbeatTicks, logLevel: toLevel(pick('logLevel')),
     requestBytesMax: int('requestBytesMax', 64 * 1024, 64 * 1024 * 1024),
     pendingProposalsMax: int('pendingProposalsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
-    sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), leaseReads: bool('leaseReads'),
+    sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), snapshotLogBytes: int('snapshotLogBytes', 64 * 1024), leaseReads: bool('leaseReads'),
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
     quiesce: bool('quiesce'),
   };

@@ -21,6 +21,7 @@ import type { ProducedSnapshot } from './snapshot-producer.js';
 import { SqliteLogStore } from './raft-log-store.js';
 import { removeFileIfPresent } from './snapshot-files.js';
 import { SnapshotStore, type StagedSnapshot } from './snapshot-store.js';
+import { storageLimits } from './storage-limits.js';
 
 export interface NodeStorageOptions {
   /** The database file; snapshot files go to `${path}.snapshots/`. */
@@ -147,6 +148,8 @@ export class NodeStorage {
     const sync = items.some((item) => this.mustSync(item));
     const write = (): void => {
       for (const item of items) obsolete.push(...this.persistItem(item));
+      // One chunk of a compaction's leftover rows per round, node-wide (purgeCompacted).
+      for (const item of items) if (this.group(item.group).log.purgeCompacted(storageLimits.logPurgeRowsMax)) break;
     };
     try {
       if (sync) this.db.transaction(write);

@@ -42,6 +42,13 @@ interface LogState {
   snapshotFile: string | null;
   /** Covers the snapshot index and every entry after it; `runs.lastIndex` is the last index. */
   runs: TermRuns;
+  /**
+   * Rows at or below the snapshot index are dead once compacted; they are deleted a bounded chunk
+   * at a time (`purgeCompacted`), and this is the lowest index that may still have one.
+   */
+  purgeFrom: number;
+  /** Entry data appended since the last compaction or install (a trigger for the next one, not exact). */
+  bytesSinceSnapshot: number;
 }
 
 export class SqliteLogStore implements LogReader {
@@ -75,6 +82,13 @@ export class SqliteLogStore implements LogReader {
   }
   lastIndex(): LogIndex {
     return logIndex(this.state.runs.lastIndex);
+  }
+  /**
+   * Bytes of entry data appended since the last compaction (or in the log, after a restart):
+   * NodeHost compacts when it grows too large. Overwrites count twice: it only ever errs early.
+   */
+  bytesSinceSnapshot(): number {
+    return this.state.bytesSinceSnapshot;
   }
 
   term(index: LogIndex): Term | undefined {
@@ -147,7 +161,10 @@ export class SqliteLogStore implements LogReader {
       return;
     }
     runs.truncateAfter(first.index - 1);
-    for (const entry of entries) runs.append(entry.index, entry.term);
+    for (const entry of entries) {
+      runs.append(entry.index, entry.term);
+      this.state.bytesSinceSnapshot += entry.data.byteLength;
+    }
   }
 
   /** One INSERT per INSERT_ROWS_MAX entries instead of one per entry: fewer calls into SQLite. */
@@ -171,10 +188,26 @@ export class SqliteLogStore implements LogReader {
     assert(meta.index <= this.lastIndex(), `compact(${meta.index}) past lastIndex ${this.lastIndex()}`);
     assert(this.term(meta.index) === meta.term, `compact(${meta.index}) term ${meta.term} differs from the log`);
     this.writeSnapshotRow(meta, file);
-    this.db.statement('DELETE FROM raft_log WHERE group_id = ? AND idx <= ?').run(this.group, meta.index);
     this.state.runs.compactTo(meta.index);
     this.state.snapshot = meta;
     this.state.snapshotFile = file;
+    this.state.bytesSinceSnapshot = 0;
+    this.purgeCompacted(storageLimits.logPurgeRowsMax);
+  }
+
+  /**
+   * Deletes up to `rowsMax` of the rows a compaction left behind (at or below the snapshot index:
+   * nothing reads them). Deleting 100,000 rows in one statement would hold the event loop for tens
+   * of milliseconds, so the caller spreads it over its next transactions. True if it deleted any.
+   */
+  purgeCompacted(rowsMax: number): boolean {
+    const { snapshot, purgeFrom } = this.state;
+    if (purgeFrom > snapshot.index) return false;
+    this.assertInTransaction('purgeCompacted');
+    const upTo = Math.min(snapshot.index, purgeFrom + rowsMax - 1);
+    this.db.statement('DELETE FROM raft_log WHERE group_id = ? AND idx <= ?').run(this.group, upTo);
+    this.state.purgeFrom = upTo + 1;
+    return true;
   }
 
   /** Installs a received snapshot: the log restarts after it (etcd-raft's ApplySnapshot). */
@@ -186,6 +219,8 @@ export class SqliteLogStore implements LogReader {
     this.state.runs.reset(meta.index, meta.term);
     this.state.snapshot = meta;
     this.state.snapshotFile = file;
+    this.state.purgeFrom = meta.index + 1;
+    this.state.bytesSinceSnapshot = 0;
   }
 
   private checkAppend(first: LogEntry, entries: readonly LogEntry[]): void {
@@ -223,13 +258,18 @@ export class SqliteLogStore implements LogReader {
     const file = snapRow === undefined ? '' : textColumn(snapRow, 'file');
     const snapshotFile = file === '' ? null : file;
     const runs = new TermRuns(storageLimits.termRunsMax, snapshot);
-    const sql = 'SELECT idx, term FROM raft_log WHERE group_id = ? ORDER BY idx';
-    for (const row of this.db.statement(sql).iterate(this.group)) {
+    let bytesSinceSnapshot = 0;
+    // Rows at or below the snapshot are a compaction's leftovers, still to be purged.
+    const sql = 'SELECT idx, term, length(data) AS bytes FROM raft_log WHERE group_id = ? AND idx > ? ORDER BY idx';
+    for (const row of this.db.statement(sql).iterate(this.group, snapshot.index)) {
       const index = intColumn(row, 'idx');
       assert(index === runs.lastIndex + 1, `Log of group ${this.group} has a gap before ${index}`);
       runs.append(index, intColumn(row, 'term')); // asserts terms never decrease
+      bytesSinceSnapshot += intColumn(row, 'bytes');
     }
-    return { hard, snapshot, snapshotFile, runs };
+    const oldest = this.db.statement('SELECT MIN(idx) AS idx FROM raft_log WHERE group_id = ?').get(this.group);
+    const purgeFrom = oldest === undefined ? null : nullableIntColumn(oldest, 'idx');
+    return { hard, snapshot, snapshotFile, runs, purgeFrom: purgeFrom ?? snapshot.index + 1, bytesSinceSnapshot };
   }
 }
 

@@ -25,6 +25,11 @@ export const storageLimits = {
   /** Rows per snapshot record: one SQLite read, one file write and one install transaction. */
   snapshotBatchRowsMax: 1000,
   snapshotBatchBytesMax: 1024 * 1024,
+  /**
+   * Log rows a compaction leaves to delete per transaction (SqliteLogStore.purgeCompacted): about
+   * 10 ms of deleting, as long as a whole compaction took when it came every 10,000 entries.
+   */
+  logPurgeRowsMax: 10_000,
   /** Rows deleted per transaction when an install clears a group's old keys. */
   installDeleteRowsMax: 2000,
   /** Bytes read from a snapshot file per read call. */

@@ -6,6 +6,7 @@ import { InvariantError } from '../../../src/shared/assert.js';
 import { logIndex, nodeId, term } from '../../../src/shared/ids.js';
 import { StorageDatabase } from '../../../src/storage/database.js';
 import { SqliteLogStore } from '../../../src/storage/raft-log-store.js';
+import { storageLimits } from '../../../src/storage/storage-limits.js';
 import type { LogEntry } from '../../../src/raft/types.js';
 import { bootstrap, bootstrapConf, dbPath, entries, entry, g1, g2, removeTempDirs, tempDir, text } from './helpers.js';
 
@@ -127,6 +128,33 @@ describe('SqliteLogStore', () => {
     expect(log.snapshotMeta()).toEqual(meta);
     expect(() => log.entries(logIndex(4), logIndex(5), 100)).toThrow(InvariantError);
     expect(() => db.transaction(() => log.compact({ ...meta, term: term(1) }, 'x'))).toThrow(/term/);
+  });
+
+  it('compact() deletes one chunk of rows and leaves the rest to purgeCompacted(), also after a reopen', () => {
+    const chunk = storageLimits.logPurgeRowsMax;
+    const log = open();
+    append(log, entries(1, chunk + 2000, 1));
+    const meta = { index: logIndex(chunk + 1000), term: term(1), conf: bootstrapConf };
+    db.transaction(() => log.compact(meta, 'g1.snap'));
+    const rows = (): number => Number(db.statement('SELECT COUNT(*) AS n FROM raft_log WHERE group_id = ?').get(g1)?.['n']);
+    expect(rows()).toBe(2000); // 1000 leftovers at or below the snapshot, 1000 live entries
+    expect(log.bytesSinceSnapshot()).toBe(0);
+    const reopened = open(); // a restart before the purge finished: leftovers are not part of the log
+    expect([reopened.firstIndex(), reopened.lastIndex()]).toEqual([chunk + 1001, chunk + 2000]);
+    expect(reopened.entries(logIndex(chunk + 1001), logIndex(chunk + 1003), 1 << 20).map((e) => text(e.data))).toEqual([`e${chunk + 1001}`, `e${chunk + 1002}`]);
+    expect(reopened.bytesSinceSnapshot()).toBe(1000 * 'e12345'.length);
+    expect(db.transaction(() => reopened.purgeCompacted(chunk))).toBe(true);
+    expect(db.transaction(() => reopened.purgeCompacted(chunk))).toBe(false);
+    expect(rows()).toBe(1000);
+  });
+
+  it('bytesSinceSnapshot() counts entry data appended since the last compaction', () => {
+    const log = open();
+    append(log, entries(1, 5, 1)); // e1..e5: 2 bytes each
+    expect(log.bytesSinceSnapshot()).toBe(10);
+    db.transaction(() => log.compact({ index: logIndex(3), term: term(1), conf: bootstrapConf }, 'g1.snap'));
+    append(log, entries(6, 2, 1));
+    expect(log.bytesSinceSnapshot()).toBe(4);
   });
 
   it('installSnapshot() empties the log, which restarts after the snapshot', () => {
