@@ -7,7 +7,8 @@
  *   The oneof member names in raft.proto then equal the `RaftMessage` type tags (`append_entries` is
  *   read as `appendEntries`), which the codec relies on.
  * - `longs: String`: uint64 arrives as a decimal string, never a lossy number; decoders turn it
- *   into a safe integer or reject it (STYLE §6).
+ *   into a safe integer or reject it (STYLE §6). The peer protocol is the exception (numbers, see
+ *   `loadRaftProto`): there a lossy number is always an unsafe one, which the codec rejects too.
  * - `enums: String`: enum values read as their names (`ENTRY_TYPE_NORMAL`), stable across
  *   renumbering mistakes and readable in logs.
  * - `bytes` left at its default: bytes arrive as Node Buffers (a Uint8Array subclass); encoders may
@@ -79,15 +80,28 @@ function isServiceDefinition(definition: protoLoader.AnyDefinition): definition 
   return !('format' in definition) || typeof definition.format !== 'string';
 }
 
-function service(name: string): protoLoader.ServiceDefinition {
-  const definition = loadProtos()[name];
+let cachedRaftDefinition: protoLoader.PackageDefinition | undefined;
+
+/**
+ * The peer protocol alone, with uint64 as numbers: a message carries many indexes and terms, and
+ * a string per field cost the decoder of every follower about a microsecond per entry. Still
+ * exact: protobufjs rounds values of 2^53 and above, which are never safe integers, so the codec's
+ * check (wire-reader.ts) refuses them just as it refuses such strings.
+ */
+function loadRaftProto(): protoLoader.PackageDefinition {
+  cachedRaftDefinition ??= protoLoader.loadSync([RAFT_PROTO_FILE], { ...protoLoadOptions, longs: Number, includeDirs: [protoRootDir()] });
+  return cachedRaftDefinition;
+}
+
+function service(name: string, definitions = loadProtos()): protoLoader.ServiceDefinition {
+  const definition = definitions[name];
   assert(definition !== undefined, `Service ${name} is missing from the loaded protos`);
   assert(isServiceDefinition(definition), `${name} is not a service`);
   return definition;
 }
 
-function method(serviceName: string, methodName: string): protoLoader.MethodDefinition<object, object> {
-  const definition = service(serviceName)[methodName];
+function method(serviceName: string, methodName: string, definitions = loadProtos()): protoLoader.MethodDefinition<object, object> {
+  const definition = service(serviceName, definitions)[methodName];
   assert(definition !== undefined, `Method ${serviceName}.${methodName} is missing from the loaded protos`);
   return definition;
 }
@@ -121,8 +135,8 @@ let cachedRaft: RaftTransportProto | undefined;
 
 export function raftTransportProto(): RaftTransportProto {
   if (cachedRaft !== undefined) return cachedRaft;
-  const hello = method(RAFT_SERVICE, 'Hello');
-  const stream = method(RAFT_SERVICE, 'Stream');
+  const hello = method(RAFT_SERVICE, 'Hello', loadRaftProto());
+  const stream = method(RAFT_SERVICE, 'Stream', loadRaftProto());
   assert(stream.requestStream && stream.responseStream, 'RaftTransport.Stream must be bidirectional');
   cachedRaft = {
     helloPath: hello.path,

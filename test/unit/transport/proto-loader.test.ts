@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
+import { decodeBatch } from '../../../src/transport/codec.js';
 import { KV_PROTO_FILE, RAFT_PROTO_FILE, kvServiceDefinition, loadProtos, protoRootDir, raftTransportProto } from '../../../src/transport/proto-loader.js';
 
 describe('proto-loader', () => {
@@ -21,15 +22,27 @@ describe('proto-loader', () => {
     expect([proto.helloPath, proto.streamPath]).toEqual(['/raftkv.raft.v1.RaftTransport/Hello', '/raftkv.raft.v1.RaftTransport/Stream']);
   });
 
-  it('decodes with the documented options: longs and enums as strings, defaults, oneof names', () => {
-    const definition = loadProtos()['raftkv.v1.GetResponse'];
-    expect(definition).toBeDefined();
+  it('decodes peer messages with the documented options: longs as numbers, defaults, oneof names', () => {
     const proto = raftTransportProto();
-    const decoded = proto.deserializeBatch(proto.serializeBatch({ fromNode: '9007199254740993', messages: [{ heartbeat: {} }] }));
+    const decoded = proto.deserializeBatch(proto.serializeBatch({ fromNode: 7, messages: [{ term: '9007199254740991', heartbeat: {} }] }));
     expect(decoded).toEqual({
-      fromNode: '9007199254740993',
-      messages: [{ groupId: '0', from: '0', to: '0', term: '0', body: 'heartbeat', heartbeat: { commit: '0', readSeq: '0', quiesce: false } }],
+      fromNode: 7,
+      messages: [{ groupId: 0, from: 0, to: 0, term: 9007199254740991, body: 'heartbeat', heartbeat: { commit: 0, readSeq: 0, quiesce: false } }],
     });
+  });
+
+  it('a peer uint64 of 2^53 or more decodes as an unsafe number, which the codec refuses', () => {
+    const proto = raftTransportProto();
+    const decoded = proto.deserializeBatch(proto.serializeBatch({ fromNode: '9007199254740993', messages: [] }));
+    expect(Number.isSafeInteger((decoded as { fromNode: number }).fromNode)).toBe(false);
+    expect(decodeBatch(decoded)).toMatchObject({ ok: false, reason: expect.stringMatching(/fromNode .* not a safe non-negative integer/) });
+  });
+
+  it('decodes Kv messages with longs as strings', () => {
+    const definition = loadProtos()['raftkv.v1.ResponseHeader'];
+    if (definition === undefined || definition.format !== 'Protocol Buffer 3 DescriptorProto') throw new Error('ResponseHeader is not a message');
+    const message = definition as MessageTypeDefinition<object, object>;
+    expect(message.deserialize(message.serialize({ revision: '9007199254740993' }))).toMatchObject({ revision: '9007199254740993' });
   });
 
   it('decodes Kv enums by name with LINEARIZABLE as the default', () => {
