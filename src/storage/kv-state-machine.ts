@@ -66,6 +66,7 @@ export class KvStateMachine {
   reload(): void {
     this.state = readApplyState(this.db, this.group, this.initial, this.initialRange);
     this.installing = isInstalling(this.db, this.group);
+    this.sessions.forget(); // An install replaces the session rows too.
   }
 
   appliedIndex(): LogIndex {
@@ -119,15 +120,22 @@ export class KvStateMachine {
     // applied index and applies the same entries again from its log, deterministically; the
     // next synced commit (the next persist) makes this one durable too, since the WAL is
     // sequential. A process crash loses nothing: the commit is in the OS's page cache.
-    const applied = this.db.transactionUnsynced(() => {
-      const results = entries.map((entry): AppliedEntry => {
-        const { state, outcome } = this.applyEntry(entry, next);
-        next = state;
-        return { index: entry.index, ...outcome };
+    let applied: AppliedEntry[];
+    try {
+      applied = this.db.transactionUnsynced(() => {
+        const results = entries.map((entry): AppliedEntry => {
+          const { state, outcome } = this.applyEntry(entry, next);
+          next = state;
+          return { index: entry.index, ...outcome };
+        });
+        writeApplyState(this.db, this.group, { ...next, applied: last.index });
+        return results;
       });
-      writeApplyState(this.db, this.group, { ...next, applied: last.index });
-      return results;
-    });
+    } catch (error) {
+      // The rollback brought back any sessions this batch expired: the cached bound is wrong now.
+      this.sessions.forget();
+      throw error;
+    }
     // Memory follows only once the transaction committed; a throw above leaves it as it was.
     this.state = { ...next, applied: last.index };
     return applied;
