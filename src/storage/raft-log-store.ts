@@ -3,7 +3,7 @@
  * the SQLite twin of MemoryLogStore, with the same semantics.
  *
  * Reads serve the core (LogReader). `hardState`, `snapshotMeta`, `lastIndex` and recent terms come
- * from memory; entries come from SQLite. The write half runs inside a transaction the caller opens
+ * from memory; so do the newest entries (RecentEntries), older ones from SQLite. The write half runs inside a transaction the caller opens
  * (NodeStorage.persistBatch) and updates the memory copy as it goes; if that transaction throws,
  * the caller must call `reload()` so memory matches what SQLite kept.
  */
@@ -14,6 +14,7 @@ import { logIndex, nodeId, term as toTerm, type GroupId, type LogIndex, type Ter
 import { entryBytes, type LogReader } from '../raft/log-reader.js';
 import type { EntryType, HardState, LogEntry, SnapshotMeta } from '../raft/types.js';
 import type { StorageDatabase } from './database.js';
+import { RecentEntries } from './recent-entries.js';
 import { readFileChunk } from './snapshot-files.js';
 import { bytesColumn, confFromText, confToText, intColumn, nullableIntColumn, textColumn, type SqlRow } from './sql-row.js';
 import { storageLimits } from './storage-limits.js';
@@ -42,6 +43,8 @@ interface LogState {
   snapshotFile: string | null;
   /** Covers the snapshot index and every entry after it; `runs.lastIndex` is the last index. */
   runs: TermRuns;
+  /** A suffix of the log (or empty): what was appended since the last load, within its bounds. */
+  recent: RecentEntries;
 }
 
 export class SqliteLogStore implements LogReader {
@@ -93,6 +96,8 @@ export class SqliteLogStore implements LogReader {
     assert(hi <= this.lastIndex() + 1, `entries(.., ${hi}) past lastIndex ${this.lastIndex()}`);
     const out: LogEntry[] = [];
     if (lo >= hi) return out;
+    const recent = this.state.recent.slice(lo, hi, bytesMax);
+    if (recent !== undefined) return recent;
     let bytes = 0;
     const sql = 'SELECT idx, term, type, data FROM raft_log WHERE group_id = ? AND idx >= ? AND idx < ? ORDER BY idx';
     for (const row of this.db.statement(sql).iterate(this.group, lo, hi)) {
@@ -148,6 +153,7 @@ export class SqliteLogStore implements LogReader {
     }
     runs.truncateAfter(first.index - 1);
     for (const entry of entries) runs.append(entry.index, entry.term);
+    this.state.recent.append(entries);
   }
 
   /** One INSERT per INSERT_ROWS_MAX entries instead of one per entry: fewer calls into SQLite. */
@@ -173,6 +179,7 @@ export class SqliteLogStore implements LogReader {
     this.writeSnapshotRow(meta, file);
     this.db.statement('DELETE FROM raft_log WHERE group_id = ? AND idx <= ?').run(this.group, meta.index);
     this.state.runs.compactTo(meta.index);
+    this.state.recent.compactTo(meta.index);
     this.state.snapshot = meta;
     this.state.snapshotFile = file;
   }
@@ -184,6 +191,7 @@ export class SqliteLogStore implements LogReader {
     this.writeSnapshotRow(meta, file);
     this.db.statement('DELETE FROM raft_log WHERE group_id = ?').run(this.group);
     this.state.runs.reset(meta.index, meta.term);
+    this.state.recent.clear();
     this.state.snapshot = meta;
     this.state.snapshotFile = file;
   }
@@ -229,7 +237,8 @@ export class SqliteLogStore implements LogReader {
       assert(index === runs.lastIndex + 1, `Log of group ${this.group} has a gap before ${index}`);
       runs.append(index, intColumn(row, 'term')); // asserts terms never decrease
     }
-    return { hard, snapshot, snapshotFile, runs };
+    const recent = new RecentEntries(storageLimits.recentEntriesBytesMax, storageLimits.recentEntriesMax);
+    return { hard, snapshot, snapshotFile, runs, recent };
   }
 }
 
