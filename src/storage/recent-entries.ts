@@ -13,9 +13,15 @@ import { entryBytes } from '../raft/log-reader.js';
 import type { LogEntry } from '../raft/types.js';
 
 export class RecentEntries {
-  /** Invariant: contiguous indexes; the last one is the log's last index (when not empty). */
+  /**
+   * The kept entries are `entries[start..]`; those before `start` were dropped and wait for the
+   * array to be cut (dropping one round's entries at a time with splice moved the whole array).
+   * Until then they stay referenced: never more of them than are kept.
+   * Invariant: contiguous indexes; the last one is the log's last index (when any are kept).
+   */
   private entries: LogEntry[] = [];
-  /** entryBytes() of everything in `entries`. Invariant: <= bytesMax unless it holds one entry. */
+  private start = 0;
+  /** entryBytes() of the kept entries. Invariant: <= bytesMax unless one entry is kept. */
   private bytes = 0;
 
   constructor(
@@ -29,9 +35,9 @@ export class RecentEntries {
   append(entries: readonly LogEntry[]): void {
     const first = entries[0];
     if (first === undefined) return;
-    const head = this.entries[0];
+    const head = this.head();
     // An overwrite reaching below what is kept, or a gap (not expected): keep only the new ones.
-    if (head === undefined || first.index < head.index || first.index > head.index + this.entries.length) this.clear();
+    if (head === undefined || first.index < head.index || first.index > head.index + this.count()) this.clear();
     else this.truncateFrom(first.index);
     for (const entry of entries) {
       const kept = ownedEntry(entry);
@@ -43,13 +49,13 @@ export class RecentEntries {
 
   /** Entries in [lo, hi), as LogReader.entries, or undefined when `lo` is not kept here. */
   slice(lo: number, hi: number, bytesMax: number): LogEntry[] | undefined {
-    const head = this.entries[0];
-    if (head === undefined || lo < head.index || hi > head.index + this.entries.length) return undefined;
+    const head = this.head();
+    if (head === undefined || lo < head.index || hi > head.index + this.count()) return undefined;
     const out: LogEntry[] = [];
     let bytes = 0;
-    for (let i = lo - head.index; i < hi - head.index; i++) {
+    for (let i = this.start + lo - head.index; i < this.start + hi - head.index; i++) {
       const entry = this.entries[i];
-      assert(entry !== undefined, `Recent entry ${head.index + i} missing`);
+      assert(entry !== undefined, `Recent entry at position ${i} missing`);
       bytes += entryBytes(entry);
       if (out.length > 0 && bytes > bytesMax) break;
       out.push(entry);
@@ -59,45 +65,58 @@ export class RecentEntries {
 
   /** Drops entries at and after `index` (a conflicting suffix is being replaced). */
   truncateFrom(index: number): void {
-    const head = this.entries[0];
+    const head = this.head();
     if (head === undefined) return;
-    const keep = Math.min(this.entries.length, Math.max(0, index - head.index));
-    this.bytes -= this.bytesOf(keep, this.entries.length);
-    this.entries.length = keep;
+    const end = this.start + Math.min(this.count(), Math.max(0, index - head.index));
+    this.bytes -= this.bytesOf(end, this.entries.length);
+    this.entries.length = end;
   }
 
   /** Drops entries up to and including `index` (the log was compacted up to it). */
   compactTo(index: number): void {
-    const head = this.entries[0];
+    const head = this.head();
     if (head === undefined) return;
-    this.dropFront(Math.min(this.entries.length, Math.max(0, index - head.index + 1)));
+    this.dropFront(Math.min(this.count(), Math.max(0, index - head.index + 1)));
   }
 
   clear(): void {
     this.entries = [];
+    this.start = 0;
     this.bytes = 0;
+  }
+
+  private head(): LogEntry | undefined {
+    return this.entries[this.start];
+  }
+
+  private count(): number {
+    return this.entries.length - this.start;
   }
 
   /** Drops the oldest entries until both bounds hold, keeping at least the newest entry. */
   private trimFront(): void {
     let drop = 0;
     let bytes = this.bytes;
-    while (this.entries.length - drop > 1 && (this.entries.length - drop > this.countMax || bytes > this.bytesMax)) {
-      bytes -= this.bytesOf(drop, drop + 1);
+    while (this.count() - drop > 1 && (this.count() - drop > this.countMax || bytes > this.bytesMax)) {
+      bytes -= this.bytesOf(this.start + drop, this.start + drop + 1);
       drop += 1;
     }
     this.dropFront(drop);
   }
 
   private dropFront(count: number): void {
-    if (count === 0) return;
-    this.bytes -= this.bytesOf(0, count);
-    this.entries.splice(0, count);
+    this.bytes -= this.bytesOf(this.start, this.start + count);
+    this.start += count;
+    // Cut the array once the dropped part is the larger half: each entry is moved O(1) times.
+    if (this.start > this.count()) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
   }
 
-  private bytesOf(start: number, end: number): number {
+  private bytesOf(from: number, to: number): number {
     let bytes = 0;
-    for (let i = start; i < end; i++) {
+    for (let i = from; i < to; i++) {
       const entry = this.entries[i];
       assert(entry !== undefined, `Recent entry at position ${i} missing`);
       bytes += entryBytes(entry);

@@ -2,6 +2,7 @@
 // keeping the newest entry), reads with the LogReader byte bound, and the cuts the log store makes
 // on overwrite and compaction. Whether the store calls it right is tested in raft-log-store.test.ts.
 import { describe, expect, it } from 'vitest';
+import type { LogEntry } from '../../../src/raft/types.js';
 import { RecentEntries } from '../../../src/storage/recent-entries.js';
 import { entries, entry, text } from './helpers.js';
 
@@ -32,6 +33,22 @@ describe('RecentEntries', () => {
     recent.append(entries(3, 3, 1));
     expect(recent.slice(2, 6, 1 << 20)).toBeUndefined();
     expect(indexes(recent.slice(3, 6, 1 << 20))).toEqual([3, 4, 5]);
+  });
+
+  it('over many rounds of appends and overwrites keeps exactly the newest entries', () => {
+    const recent = new RecentEntries(1 << 20, 20);
+    const model: LogEntry[] = []; // model[i] is the entry at index i + 1
+    for (let round = 1; round <= 200; round++) {
+      const from = round % 10 === 0 ? model.length - 3 : model.length + 1; // every tenth overwrites
+      const list = entries(from, 7, round);
+      recent.append(list);
+      model.length = from - 1;
+      model.push(...list);
+      const last = model.length;
+      if (last > 20) expect(recent.slice(last - 20, last + 1, 1 << 20)).toBeUndefined();
+      const lo = Math.max(1, last - 19);
+      expect(recent.slice(lo, last + 1, 1 << 20)).toEqual(model.slice(lo - 1));
+    }
   });
 
   it('keeps the newest entries within its bytes, and always the newest one', () => {
