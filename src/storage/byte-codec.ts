@@ -132,15 +132,23 @@ export class BytesReader {
 
   /** A copy, so the result never pins (or sees reuse of) a larger read buffer. */
   bytes(): Uint8Array {
+    return this.view().slice();
+  }
+
+  /**
+   * Like `bytes()` but a view into the input, without a copy: for values used only while the
+   * input is held anyway (a command being applied), never for values kept longer.
+   */
+  view(): Uint8Array {
     const length = this.uint();
     this.need(length);
-    const value = this.data.slice(this.offset, this.offset + length);
+    const value = this.data.subarray(this.offset, this.offset + length);
     this.offset += length;
     return value;
   }
 
   string(): string {
-    const raw = this.bytes();
+    const raw = this.view(); // decode() copies into the string: no need to copy the bytes first
     try {
       return textDecoder.decode(raw);
     } catch {

@@ -32,7 +32,7 @@ export function executeCommand(table: KvTable, command: KvCommandBody, revision:
       return { result: { type: 'deleteRange', revision: after(), deleted }, revision: after() };
     }
     case 'batchPut':
-      for (const item of command.items) run.put({ type: 'put', ...item });
+      for (const item of command.items) run.put({ type: 'put', key: item.key, value: item.value });
       return { result: { type: 'batchPut', revision: after() }, revision: after() };
     case 'txn': {
       const succeeded = command.compares.every((compare) => compareHolds(table, compare));

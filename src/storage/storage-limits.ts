@@ -22,6 +22,14 @@ export const storageLimits = {
   rangeBytesMax: 4 * 1024 * 1024,
   /** Runs of equal terms the log store keeps in memory; older terms are read from SQLite. */
   termRunsMax: 4096,
+  /**
+   * Newest log entries each group keeps in memory for reads soon after their append (apply, and
+   * sending to a follower that lags a little): a few rounds' worth. Not more: every entry held
+   * here survives young-generation GCs and gets promoted, which cost more than the SELECTs saved
+   * when the bound was 4096 entries (bench: persist slowed by about 1 µs per entry).
+   */
+  recentEntriesBytesMax: 1024 * 1024,
+  recentEntriesMax: 512,
   /** Rows per snapshot record: one SQLite read, one file write and one install transaction. */
   snapshotBatchRowsMax: 1000,
   snapshotBatchBytesMax: 1024 * 1024,

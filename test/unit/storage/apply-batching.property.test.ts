@@ -7,13 +7,18 @@
 // Method: seeded random logs of puts, deletes, batch puts, txns with compares, session writes
 // and splits over a small key space; replica A applies them in random batches, replica B one
 // entry at a time; the results and the tables of every group involved must be equal.
+// A second log of session traffic around a short ttl checks that expiry and eviction fall on the
+// same entries however the batches fall (the state machine skips its expiry DELETE when no
+// session can be old enough), and that after every entry no session idle past the ttl is left.
 import { afterEach, describe, expect, it } from 'vitest';
 import { founderState } from '../../../src/raft/bootstrap.js';
+import type { LogEntry } from '../../../src/raft/types.js';
 import { groupId, nodeId, type GroupId } from '../../../src/shared/ids.js';
 import { SeededRng } from '../../../src/shared/rng.js';
 import type { RingBounds } from '../../../src/storage/apply-state.js';
 import type { KvCommand } from '../../../src/storage/kv-command.js';
 import type { KvStateMachine } from '../../../src/storage/kv-state-machine.js';
+import type { AppliedEntry } from '../../../src/storage/kv-types.js';
 import { NodeStorage } from '../../../src/storage/node-storage.js';
 import { b, commandEntry, dbPath, dumpTable, kvOptions, removeTempDirs, tempDir } from './helpers.js';
 
@@ -57,8 +62,32 @@ function randomLog(seed: number, length: number): KvCommand[] {
   return Array.from({ length }, (_, i) => randomCommand(rng, 1_000 + i, () => ++child, () => (rng.nextInt(3) === 0 ? { id: 's1', seq: ++seq } : undefined)));
 }
 
-async function replica(): Promise<{ node: NodeStorage; kv: KvStateMachine }> {
-  const node = NodeStorage.open({ path: dbPath(tempDir()), kv: { ...kvOptions, ringPosition } });
+/**
+ * Few sessions, retries, restarts at seq 1 and an old leader's clock; steps of a few ms against a
+ * short ttl, so commands often land exactly at, or one ms past, a session's expiry.
+ */
+const SESSION_OPTIONS = { sessionTtlMs: 50, sessionsMax: 3 };
+
+function randomSessionLog(seed: number, length: number): KvCommand[] {
+  const rng = new SeededRng(seed);
+  const seqs = [0, 0, 0, 0];
+  let clockMs = 1_000;
+  return Array.from({ length }, (): KvCommand => {
+    const gapRoll = rng.nextInt(10);
+    clockMs += gapRoll === 0 ? 30 + rng.nextInt(40) : rng.nextInt(4);
+    const timeMs = gapRoll === 1 ? Math.max(0, clockMs - rng.nextInt(80)) : clockMs; // a stale leader's clock
+    const client = rng.nextInt(seqs.length);
+    const roll = rng.nextInt(10);
+    const last = seqs[client] ?? 0;
+    const seq = roll < 6 ? last + 1 : roll < 8 ? Math.max(last, 1) : 1;
+    seqs[client] = Math.max(last, seq);
+    const command = { type: 'put' as const, key: randomKey(rng), value: b(`v${timeMs}`), prevKv: rng.nextInt(2) === 0, timeMs };
+    return roll === 9 ? command : { ...command, session: { id: `c${client}`, seq } };
+  });
+}
+
+async function replica(options = kvOptions): Promise<{ node: NodeStorage; kv: KvStateMachine }> {
+  const node = NodeStorage.open({ path: dbPath(tempDir()), kv: { ...options, ringPosition } });
   const kv = (await node.openGroup(PARENT, founderState([nodeId(1), nodeId(2), nodeId(3)]), RANGE)).kv;
   return { node, kv };
 }
@@ -70,6 +99,18 @@ function tables(node: NodeStorage, groups: readonly GroupId[]): Record<string, u
     for (const table of ['kv', 'session', 'apply_state'] as const) out[`${table}/${group}`] = dumpTable(node.db, table, group);
   }
   return out;
+}
+
+/** Applies `entries` in batches of 1 to 12 entries, cut where the seed says. */
+function applyInRandomBatches(kv: KvStateMachine, entries: readonly LogEntry[], seed: number): AppliedEntry[] {
+  const rng = new SeededRng(seed * 7919);
+  const applied: AppliedEntry[] = [];
+  for (let i = 0; i < entries.length;) {
+    const size = 1 + rng.nextInt(12);
+    applied.push(...kv.apply(entries.slice(i, i + size)));
+    i += size;
+  }
+  return applied;
 }
 
 const open: NodeStorage[] = [];
@@ -84,17 +125,34 @@ describe('applying a log in different batches', () => {
     const entries = log.map((command, i) => commandEntry(i + 2, command)); // the founders' snapshot is index 1
     const [a, one] = [await replica(), await replica()];
     open.push(a.node, one.node);
-    const rng = new SeededRng(seed * 7919);
-    const batched = [];
-    for (let i = 0; i < entries.length;) {
-      const size = 1 + rng.nextInt(12);
-      batched.push(...a.kv.apply(entries.slice(i, i + size)));
-      i += size;
-    }
+    const batched = applyInRandomBatches(a.kv, entries, seed);
     const single = entries.flatMap((e) => one.kv.apply([e]));
     expect(batched, `seed ${seed}`).toEqual(single);
     const groups = [PARENT, ...log.flatMap((c) => (c.type === 'split' ? [groupId(c.child)] : []))];
     expect(tables(a.node, groups), `seed ${seed}`).toEqual(tables(one.node, groups));
     expect(log.some((c) => c.type === 'split') && single.some((r) => r.result.type === 'error' && r.result.code === 'WRONG_SHARD'), `seed ${seed} exercises a refused key`).toBe(true);
+  });
+});
+
+describe('applying session traffic in different batches', () => {
+  it.each(Array.from({ length: 30 }, (_, i) => i + 1))('expires and evicts the same sessions at the same entries, seed %i', async (seed) => {
+    const entries = randomSessionLog(seed, 150).map((command, i) => commandEntry(i + 2, command));
+    const [a, one] = [await replica(SESSION_OPTIONS), await replica(SESSION_OPTIONS)];
+    open.push(a.node, one.node);
+    const batched = applyInRandomBatches(a.kv, entries, seed);
+    let expired = 0;
+    const single = entries.flatMap((e) => {
+      const before = dumpTable(one.node.db, 'session', PARENT).length;
+      const results = one.kv.apply([e]);
+      // Expiry runs before every command: no session idle past the ttl outlives an entry.
+      const clockMs = Number(dumpTable(one.node.db, 'apply_state', PARENT)[0]?.['clock_ms']);
+      const sessions = dumpTable(one.node.db, 'session', PARENT);
+      expect(sessions.filter((row) => Number(row['last_seen_ms']) < clockMs - SESSION_OPTIONS.sessionTtlMs), `seed ${seed}`).toEqual([]);
+      if (sessions.length < before) expired += 1;
+      return results;
+    });
+    expect(batched, `seed ${seed}`).toEqual(single);
+    expect(tables(a.node, [PARENT]), `seed ${seed}`).toEqual(tables(one.node, [PARENT]));
+    expect(expired, `seed ${seed} exercises expiry`).toBeGreaterThan(0);
   });
 });

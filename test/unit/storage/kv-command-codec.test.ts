@@ -13,6 +13,7 @@ const key = b('k');
 const samples: [string, KvCommand][] = [
   ['put', { type: 'put', key, value: b('v'), prevKv: true, timeMs: 5 }],
   ['put with session', { type: 'put', key, value: new Uint8Array(0), prevKv: false, timeMs: 0, session: { id: 'client-é', seq: 300 } }],
+  ['put with a session id of exactly 128 UTF-8 bytes', { type: 'put', key, value: b('v'), prevKv: false, timeMs: 0, session: { id: `${'€'.repeat(42)}ab`, seq: 1 } }],
   ['delete', { type: 'delete', key, prevKv: false, timeMs: 2 ** 50 }],
   ['deleteRange start/end', { type: 'deleteRange', range: { start: b('a'), end: b('b') }, timeMs: 1 }],
   ['deleteRange open end', { type: 'deleteRange', range: { start: new Uint8Array(0) }, timeMs: 1 }],
@@ -62,6 +63,7 @@ describe('kv command encoding', () => {
     ['a value over valueBytesMax', { type: 'put', key, value: new Uint8Array(1024 * 1024 + 1), timeMs: 1 }, 'value'],
     ['seq 0', { type: 'delete', key, timeMs: 1, session: { id: 's', seq: 0 } }, 'seq'],
     ['an empty session id', { type: 'delete', key, timeMs: 1, session: { id: '', seq: 1 } }, 'session'],
+    ['a session id of 43 characters but 129 UTF-8 bytes', { type: 'delete', key, timeMs: 1, session: { id: '€'.repeat(43), seq: 1 } }, 'session'],
     ['end not after start', { type: 'deleteRange', range: { start: b('b'), end: b('a') }, timeMs: 1 }, 'end'],
     ['an empty batchPut', { type: 'batchPut', items: [], timeMs: 1 }, 'items'],
     ['a batchPut writing a key twice', { type: 'batchPut', items: [{ key, value: key }, { key, value: key }], timeMs: 1 }, 'items'],

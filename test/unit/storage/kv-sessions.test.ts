@@ -2,6 +2,9 @@
 // however often it is committed, and its retries get the first result. Sessions expire by the
 // leader time carried in commands, so replicas fed the same log decide identically.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LogEntry } from '../../../src/raft/types.js';
+import { InvariantError } from '../../../src/shared/assert.js';
+import { logIndex, term } from '../../../src/shared/ids.js';
 import type { KvCommand } from '../../../src/storage/kv-command.js';
 import type { KvStateMachine } from '../../../src/storage/kv-state-machine.js';
 import type { AppliedEntry } from '../../../src/storage/kv-types.js';
@@ -75,6 +78,17 @@ describe('KvStateMachine exactly-once sessions', () => {
     expect(dumpTable(node.db, 'session', g1)).toHaveLength(0);
     expect(apply(sessionPut('k', 'a', 's1', 1, 1_001 + ttlMs)).duplicate).toBe(false); // seq 1 starts it over
     expect(apply(sessionPut('k', 'b', 's1', 5, 2 * ttlMs + 10_000)).result).toMatchObject({ type: 'error', field: 'session' });
+  });
+
+  it('a batch that expired a session and then rolled back leaves the session to expire at the next command', () => {
+    apply(sessionPut('k', 'a', 's1', 1, 1_000));
+    const expiring = commandEntry(kv.appliedIndex() + 1, put('other', 'x', { timeMs: 2_000 + ttlMs }));
+    // Too short to decode: the apply throws after the first entry's expiry ran, and rolls back.
+    const broken: LogEntry = { index: logIndex(kv.appliedIndex() + 2), term: term(1), type: 'confChange', data: new Uint8Array(1) };
+    expect(() => kv.apply([expiring, broken])).toThrow(InvariantError);
+    expect(dumpTable(node.db, 'session', g1)).toHaveLength(1);
+    apply(put('other', 'y', { timeMs: 2_001 + ttlMs }));
+    expect(dumpTable(node.db, 'session', g1)).toHaveLength(0);
   });
 
   it('a leader clock that runs backwards neither revives nor shortens sessions (group clock is a max)', () => {

@@ -1,5 +1,6 @@
 // SqliteLogStore against a real SQLite file: the LogReader contract (same as MemoryLogStore), the
-// write half (append with overwrite, compact, installSnapshot), the term cache, and recovery after
+// write half (append with overwrite, compact, installSnapshot), the term cache, the cache of recent
+// entries (checked against what a freshly opened store reads from SQLite), and recovery after
 // closing and reopening the database.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvariantError } from '../../../src/shared/assert.js';
@@ -8,7 +9,7 @@ import { StorageDatabase } from '../../../src/storage/database.js';
 import { SqliteLogStore } from '../../../src/storage/raft-log-store.js';
 import { storageLimits } from '../../../src/storage/storage-limits.js';
 import type { LogEntry } from '../../../src/raft/types.js';
-import { bootstrap, bootstrapConf, dbPath, entries, entry, g1, g2, removeTempDirs, tempDir, text } from './helpers.js';
+import { b, bootstrap, bootstrapConf, dbPath, entries, entry, g1, g2, removeTempDirs, tempDir, text } from './helpers.js';
 
 let file: string;
 let db: StorageDatabase;
@@ -23,6 +24,15 @@ function append(log: SqliteLogStore, list: readonly LogEntry[]): void {
 
 function terms(log: SqliteLogStore, from: number, to: number): (number | undefined)[] {
   return Array.from({ length: to - from + 1 }, (_, i) => log.term(logIndex(from + i)));
+}
+
+/** entries() of `log` equal those a freshly opened store reads from SQLite, for every start in [lo, hi). */
+function expectSameAsStored(log: SqliteLogStore, lo: number, hi: number): void {
+  const stored = open();
+  expect(log.lastIndex()).toBe(hi - 1);
+  for (let from = lo; from < hi; from++) {
+    expect(log.entries(logIndex(from), logIndex(hi), 1 << 20), `from ${from}`).toEqual(stored.entries(logIndex(from), logIndex(hi), 1 << 20));
+  }
 }
 
 beforeEach(() => {
@@ -206,6 +216,49 @@ describe('SqliteLogStore', () => {
     expect(again.lastIndex()).toBe(6);
     expect(terms(again, 2, 6)).toEqual([1, 1, 1, 2, 2]);
     expect(again.entries(logIndex(3), logIndex(7), 1 << 20).map((e) => text(e.data))).toEqual(['e3', 'e4', 'e5', 'e6']);
+  });
+
+  it('entries() just appended come back from memory, the very objects appended', () => {
+    const log = open();
+    const list = entries(1, 3, 1);
+    append(log, list);
+    const got = log.entries(logIndex(1), logIndex(4), 1 << 20);
+    expect(got).toEqual(list);
+    got.forEach((e, i) => expect(e).toBe(list[i]));
+  });
+
+  it('entries() from memory match SQLite after overwrites within and below what memory holds', () => {
+    const log = open();
+    append(log, entries(1, 700, 1)); // more than recentEntriesMax: the oldest are only in SQLite
+    append(log, [entry(695, 2, b('new695')), entry(696, 2, b('new696'))]);
+    expectSameAsStored(log, 680, 697);
+    append(log, [entry(6, 3, b('new6')), entry(7, 3, b('new7'))]);
+    expectSameAsStored(log, 1, 8);
+    expect(log.entries(logIndex(5), logIndex(8), 1 << 20).map((e) => text(e.data))).toEqual(['e5', 'new6', 'new7']);
+  });
+
+  it('entries() from memory match SQLite after compact() and installSnapshot()', () => {
+    const log = open();
+    append(log, entries(1, 6, 1));
+    db.transaction(() => log.compact({ index: logIndex(4), term: term(1), conf: bootstrapConf }, 'g1-i4-t1.snap'));
+    expectSameAsStored(log, 5, 7);
+    db.transaction(() => log.installSnapshot({ index: logIndex(10), term: term(3), conf: bootstrapConf }, 'g1-i10-t3.recv'));
+    append(log, entries(11, 2, 3));
+    expectSameAsStored(log, 11, 13);
+  });
+
+  it('entries() after reload() of a rolled-back overwrite serve what SQLite kept', () => {
+    const log = open();
+    append(log, entries(1, 5, 1));
+    expect(() =>
+      db.transaction(() => {
+        log.append([entry(3, 2, b('lost3')), entry(4, 2, b('lost4'))]);
+        throw new Error('disk on fire');
+      }),
+    ).toThrow('disk on fire');
+    log.reload();
+    expectSameAsStored(log, 1, 6);
+    expect(log.entries(logIndex(3), logIndex(5), 1 << 20).map((e) => text(e.data))).toEqual(['e3', 'e4']);
   });
 
   it('reload() after a transaction that threw matches what SQLite kept', () => {

@@ -12,7 +12,7 @@ import type { SnapshotMeta } from '../../../src/raft/types.js';
 import type { KvCommand } from '../../../src/storage/kv-command.js';
 import type { NodeStorage, PersistItem } from '../../../src/storage/node-storage.js';
 import type { ProducedSnapshot } from '../../../src/storage/snapshot-producer.js';
-import { b, bootstrap, bootstrapConf, commandEntry, dbPath, dumpTable, g1, openNode, put, removeTempDirs, tempDir } from './helpers.js';
+import { b, bootstrap, bootstrapConf, commandEntry, dbPath, dumpTable, g1, kvOptions, openNode, put, removeTempDirs, tempDir } from './helpers.js';
 
 const open: NodeStorage[] = [];
 
@@ -87,6 +87,22 @@ describe('snapshot produce, transfer and install', () => {
     // The follower can now serve the same bytes in turn.
     const served = follower.group(g1).log.snapshotChunk(meta.index, 0, 1 << 20);
     expect(served?.data).toEqual(leader.group(g1).log.snapshotChunk(meta.index, 0, 1 << 20)?.data);
+  });
+
+  it('a session a snapshot brings in expires on the receiver at the same command as on the sender', async () => {
+    const leader = await newNode();
+    commit(leader, [put('a', '1', { session: { id: 's1', seq: 1 }, timeMs: 77 })]);
+    const { meta } = await snapshotOf(leader);
+    const follower = await newNode();
+    commit(follower, [put('stale', 'x', { timeMs: 50 })]); // no sessions here before the install
+    transfer(leader, follower, meta, 1 << 20);
+    await follower.installSnapshot(g1);
+    expect(dumpTable(follower.db, 'session', g1)).toHaveLength(1);
+    const expiring = put('b', '2', { timeMs: 78 + kvOptions.sessionTtlMs });
+    commit(leader, [expiring]);
+    commit(follower, [expiring]);
+    expect(dumpTable(leader.db, 'session', g1)).toHaveLength(0);
+    expect(dumpTable(follower.db, 'session', g1)).toHaveLength(0);
   });
 
   it('a group of 20k keys moves in small chunks and arrives identical', async () => {
