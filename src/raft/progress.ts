@@ -49,6 +49,16 @@ export class Progress {
     this.reset();
   }
 
+  /**
+   * The follower says its log ends at `lastIndex`, below what it acknowledged: it lost entries,
+   * which a durable replica never does, but a replica deleted and recreated under the same id does
+   * (replica-gc.ts). Probe it again from where its log ends; the commit index never moves back.
+   */
+  lostLog(lastIndex: LogIndex): void {
+    this.match = lastIndex;
+    this.becomeProbe();
+  }
+
   becomeReplicate(): void {
     this.state = 'replicate';
     this.next = logIndex(this.match + 1);

@@ -75,6 +75,14 @@ export function stepLeader(node: RaftNode, m: RaftMessage): void {
 
 function handleAppendReply(node: RaftNode, pr: Progress, m: AppendEntriesReply): void {
   if (!m.success) {
+    if (m.index <= pr.match && m.hintIndex < pr.match) {
+      // The follower's log ends below its match: it lost entries (see lostLog), or this refusal
+      // is older than the acknowledgement and arrived late. Probing again is right for the first
+      // and costs one probe for the second, which the follower answers with where its log ends.
+      pr.lostLog(m.hintIndex);
+      sendAppend(node, m.from, true);
+      return;
+    }
     const probeFrom = node.log.findConflictByTerm(m.hintIndex, m.hintTerm);
     if (pr.maybeDecrTo(m.index, probeFrom)) {
       if (pr.state === 'replicate') pr.becomeProbe();
@@ -86,7 +94,7 @@ function handleAppendReply(node: RaftNode, pr: Progress, m: AppendEntriesReply):
   if (updated) {
     if (pr.state === 'probe') pr.becomeReplicate();
     else if (pr.state === 'replicate') pr.freeInflightsUpTo(m.index);
-    if (maybeCommit(node)) node.broadcastPending = true;
+    maybeCommit(node); // followers learn it with the next append or heartbeat (commitNotice says why)
     if (m.from === node.leadTransferee && pr.match === node.log.lastIndex()) sendTimeoutNow(node, m.from);
   }
   // Keep the pipe full: send whatever this follower still lacks.
@@ -194,7 +202,19 @@ export function flushBroadcasts(node: RaftNode): void {
   releaseReads(node); // A single voter confirms its reads alone.
 }
 
-/** Advances the commit index to what a majority has; true if it moved. */
+/**
+ * Advances the commit index to what a majority has; true if it moved.
+ *
+ * A new commit index is not broadcast on its own (etcd does): followers learn it with the next
+ * append, which under load comes within the same round trip, or else with the next heartbeat, one
+ * tick later. An empty append per commit cost every follower a whole round (a message in, a
+ * transaction, a reply out) for each write at low load, about a third of the cluster's CPU per
+ * write with one client, for nothing a client waits on: the leader answers writes and reads, and a
+ * follower serving a forwarded read learns the commit from that read's heartbeat round (or, for a
+ * read without a round, from an append sent with the answer: leaderReadIndex).
+ * A membership change that moves the commit itself and a leader's removal broadcast at once
+ * (confChanged).
+ */
 function maybeCommit(node: RaftNode): boolean {
   const index = logIndex(quorumMin(node.conf.voters, (id) => node.progress.get(id)?.match ?? 0));
   if (index <= node.log.committed || !node.hooks().canCommitAt(index)) return false;
@@ -210,9 +230,7 @@ function maybeCommit(node: RaftNode): boolean {
 /** Our own entries became durable: count them like a follower's acknowledgement. */
 export function selfPersisted(node: RaftNode): void {
   const self = node.progress.get(node.id);
-  if (self !== undefined && self.maybeUpdate(node.log.persistedIndex()) && maybeCommit(node)) {
-    node.broadcastPending = true;
-  }
+  if (self !== undefined && self.maybeUpdate(node.log.persistedIndex())) maybeCommit(node);
 }
 
 export function leaderReadIndex(node: RaftNode, requestId: string, from: NodeId): CoreResult<void> {
@@ -225,6 +243,9 @@ export function leaderReadIndex(node: RaftNode, requestId: string, from: NodeId)
   }
   if (!node.hooks().readNeedsRound()) {
     answerRead(node, from, requestId, node.log.committed);
+    // A follower applies up to the index before it answers: send it the commit now. (A read that
+    // needs a round gets it from that round's heartbeat, sent after the read's index was taken.)
+    if (from !== node.id) sendAppend(node, from, true);
     return { ok: true, value: undefined };
   }
   node.reads.add(requestId, node.log.committed, from);

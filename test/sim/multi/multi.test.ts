@@ -22,6 +22,14 @@ describe.each([3, 5])('a simulated %i-node multi-group cluster', (nodeCount) => 
   });
 });
 
+// FINDINGS.md M4.2: a deleted replica's late acknowledgement set its successor's match, and the
+// leader ignored the empty successor's refusals for good. These seeds got stuck that way once
+// followers learned commits from the next append instead of a broadcast; Progress.lostLog fixed it.
+it.each([{ seed: 151, nodeCount: 3 }, { seed: 128, nodeCount: 5 }])('a replica that lost its log is caught up again, seed $seed ($nodeCount nodes)', ({ seed, nodeCount }) => {
+  const result = runMultiSeed({ seed, nodeCount, mutation: 'none' });
+  expect(result.violation, describeMultiFailure(result, 30)).toBeNull();
+});
+
 const MUTATIONS: readonly { mutation: MultiMutation; rule: string; historyOnly: boolean; checkers: readonly string[] }[] = [
   { mutation: 'split-parent-keeps-range', rule: 'a split that leaves the parent serving the moved range', historyOnly: false, checkers: ['ownership'] },
   { mutation: 'split-parent-keeps-range', rule: 'the same split bug, by the client history alone', historyOnly: true, checkers: ['linearizability'] },
@@ -50,16 +58,14 @@ describe('multi-group checkers against injected bugs', () => {
  */
 const FINDINGS: readonly { seed: number; nodeCount: number; mutation: MultiMutation; clean: MultiMutation; checker: string; livenessBudgetMs?: number; found: string }[] = [
   {
-    seed: 24, nodeCount: 5, mutation: 'gc-as-stated', clean: 'none', checker: 'liveness', livenessBudgetMs: 500,
+    seed: 7, nodeCount: 5, mutation: 'gc-as-stated', clean: 'none', checker: 'liveness', livenessBudgetMs: 500,
     found: 'a proof lagging behind a learner\'s addition destroyed it, and the leader ignores its recreated replica\'s rejections (M1)',
   },
   { seed: 4, nodeCount: 5, mutation: 'gc-trusts-empty', clean: 'none', checker: 'gc-safety', found: 'an empty replica\'s answer (members [], applied 0) deleted a voter\'s empty replica (M3)' },
-  { seed: 113, nodeCount: 5, mutation: 'gc-no-vote-floor', clean: 'none', checker: 'committed-entries', found: 'a replica created again after GC voted for a stale candidate, which overwrote a committed entry (M4)' },
-  { seed: 449, nodeCount: 3, mutation: 'gc-no-vote-floor', clean: 'none', checker: 'committed-entries', found: 'the same, at 3 nodes (M4)' },
-  {
-    seed: 235, nodeCount: 5, mutation: 'gc-floor-allows-campaign', clean: 'none', checker: 'leader-completeness',
-    found: 'a replica created again after GC, below its vote floor, campaigned and counted its own vote (M5)',
-  },
+  { seed: 772, nodeCount: 5, mutation: 'gc-no-vote-floor', clean: 'none', checker: 'committed-entries', found: 'a replica created again after GC voted for a stale candidate, which overwrote a committed entry (M4)' },
+  { seed: 512, nodeCount: 3, mutation: 'gc-no-vote-floor', clean: 'none', checker: 'committed-entries', found: 'the same, at 3 nodes (M4)' },
+  // M5 (a replica below its vote floor campaigned) no longer shows within 2,500 seeds per cluster
+  // size since followers learn commits from the next append: test/unit/raft/vote-floor.test.ts.
 ];
 
 describe('multi-group findings', () => {
