@@ -28,6 +28,8 @@ export class Progress {
   next: LogIndex;
   /** In probe: an append is out and unanswered, so send no more until a reply or heartbeat. */
   probeSent = false;
+  /** The leader tick of the last heartbeat reply that could resend to this follower (replication.ts). */
+  heartbeatResendTick = -1;
   /** Last index of each append in flight, in send order (replicate state). */
   private inflights: LogIndex[] = [];
   snapshot: SnapshotTransfer | null = null;

@@ -104,16 +104,22 @@ function handleAppendReply(node: RaftNode, pr: Progress, m: AppendEntriesReply):
 }
 
 function handleHeartbeatReply(node: RaftNode, pr: Progress, m: HeartbeatReply): void {
-  pr.probeSent = false;
-  if (pr.state === 'replicate') pr.freeOneInflight();
-  if (pr.state === 'snapshot') resendSnapshotIfStalled(node, m.from, pr);
-  // An empty append still probes: if appends were lost the follower rejects and we back off.
-  else if (pr.match < node.log.lastIndex()) sendAppend(node, m.from, true);
   if (m.readSeq > 0 && !pr.isLearner) {
     node.reads.ack(m.from, m.readSeq);
     releaseReads(node);
     renewLease(node);
   }
+  // The resend below recovers lost appends or a lost probe, once per tick. Read rounds bring
+  // heartbeat replies hundreds of times a second, and each resend reads up to appendBytesMax of
+  // old entries from SQLite: unthrottled, a leader catching up a restarted follower spent all its
+  // time here and went silent (bench fault-kill-follower: 1.3 s without writes, then an election).
+  if (pr.heartbeatResendTick === node.leaderTicks) return;
+  pr.heartbeatResendTick = node.leaderTicks;
+  pr.probeSent = false;
+  if (pr.state === 'replicate') pr.freeOneInflight();
+  if (pr.state === 'snapshot') resendSnapshotIfStalled(node, m.from, pr);
+  // An empty append still probes: if appends were lost the follower rejects and we back off.
+  else if (pr.match < node.log.lastIndex()) sendAppend(node, m.from, true);
 }
 
 function handleSnapshotReply(node: RaftNode, pr: Progress, m: InstallSnapshotReply): void {
