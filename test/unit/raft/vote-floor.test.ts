@@ -6,30 +6,14 @@
  * pinned here directly.
  */
 import { describe, expect, it } from 'vitest';
-import { founderState } from '../../../src/raft/bootstrap.js';
 import { defaultTuning } from '../../../src/raft/config.js';
-import { silentLogger } from '../../../src/raft/logger.js';
 import type { RaftMessage } from '../../../src/raft/messages.js';
-import { RaftNode } from '../../../src/raft/node.js';
-import { logIndex, nodeId, term } from '../../../src/shared/ids.js';
-import { SeededRng } from '../../../src/shared/rng.js';
-import { MemoryLogStore } from '../../../src/storage/memory-log-store.js';
-
-const voters = [nodeId(1), nodeId(2), nodeId(3)];
+import type { RaftNode } from '../../../src/raft/node.js';
+import { logIndex, term } from '../../../src/shared/ids.js';
+import { founder, n1, n2, n3, sent } from './core-helpers.js';
 
 function replica(voteFloor: number | undefined): RaftNode {
-  const initial = founderState(voters);
-  return new RaftNode({
-    ...defaultTuning, id: nodeId(2), storage: new MemoryLogStore(initial), applied: logIndex(1),
-    confState: initial.snapshot.conf, rng: new SeededRng(7), logger: silentLogger, ...(voteFloor === undefined ? {} : { voteFloor }),
-  });
-}
-
-function sent(node: RaftNode): RaftMessage[] {
-  const ready = node.takeReady();
-  if (ready === undefined) return [];
-  node.advance(ready);
-  return [...ready.earlyMessages, ...ready.messages];
+  return founder(n2, 7, voteFloor === undefined ? {} : { voteFloor });
 }
 
 function tickPastElection(node: RaftNode): RaftMessage[] {
@@ -41,13 +25,13 @@ function tickPastElection(node: RaftNode): RaftMessage[] {
   return out;
 }
 
-const voteRequest = (preVote: boolean): RaftMessage => ({ type: 'requestVote', from: nodeId(3), to: nodeId(2), term: term(5), lastLogIndex: logIndex(1), lastLogTerm: term(1), preVote, transfer: false });
+const voteRequest = (preVote: boolean): RaftMessage => ({ type: 'requestVote', from: n3, to: n2, term: term(5), lastLogIndex: logIndex(1), lastLogTerm: term(1), preVote, transfer: false });
 
 describe('voteFloor', () => {
   it('a replica whose log ends below its floor never campaigns, on timeout or on TimeoutNow', () => {
     const node = replica(20);
     expect(tickPastElection(node).filter((m) => m.type === 'requestVote')).toEqual([]);
-    node.step({ type: 'timeoutNow', from: nodeId(1), to: nodeId(2), term: term(1) });
+    node.step({ type: 'timeoutNow', from: n1, to: n2, term: term(1) });
     expect(sent(node).filter((m) => m.type === 'requestVote')).toEqual([]);
     expect(node.role).toBe('follower');
   });
