@@ -94,7 +94,7 @@ function handleAppendReply(node: RaftNode, pr: Progress, m: AppendEntriesReply):
   if (updated) {
     if (pr.state === 'probe') pr.becomeReplicate();
     else if (pr.state === 'replicate') pr.freeInflightsUpTo(m.index);
-    maybeCommit(node); // followers learn it with the next append or heartbeat (commitNotice says why)
+    maybeCommit(node); // followers learn it with the next append or heartbeat (maybeCommit says why)
     if (m.from === node.leadTransferee && pr.match === node.log.lastIndex()) sendTimeoutNow(node, m.from);
   }
   // Keep the pipe full: send whatever this follower still lacks.
@@ -214,7 +214,7 @@ export function flushBroadcasts(node: RaftNode): void {
  * A new commit index is not broadcast on its own (etcd does): followers learn it with the next
  * append, which under load comes within the same round trip, or else with the next heartbeat, one
  * tick later. An empty append per commit cost every follower a whole round (a message in, a
- * transaction, a reply out) for each write at low load, about a third of the cluster's CPU per
+ * transaction, a reply out) for each write at low load, about a fifth of the cluster's CPU per
  * write with one client, for nothing a client waits on: the leader answers writes and reads, and a
  * follower serving a forwarded read learns the commit from that read's heartbeat round (or, for a
  * read without a round, from an append sent with the answer: leaderReadIndex).

@@ -51,9 +51,7 @@ const RECEIVE_SLACK_BYTES = 1024 * 1024;
  */
 export function peerServerOptions(limits: Partial<PeerTransportLimits> = {}): grpc.ServerOptions {
   const resolved = resolveLimits(limits);
-  return {
-    'grpc.max_receive_message_length': Math.max(resolved.batchBytesMax, resolved.messageBytesMax) + RECEIVE_SLACK_BYTES,
-  };
+  return { 'grpc.max_receive_message_length': Math.max(resolved.batchBytesMax, resolved.messageBytesMax) + RECEIVE_SLACK_BYTES };
 }
 
 export class GrpcPeerTransport implements PeerTransport {

@@ -66,9 +66,9 @@ export function protoRootDir(): string {
 
 let cachedDefinition: protoLoader.PackageDefinition | undefined;
 
-/** Both proto files, loaded once per process. */
+/** The client-facing protos (Kv, Cluster), loaded once per process; raft.proto: loadRaftProto. */
 export function loadProtos(): protoLoader.PackageDefinition {
-  cachedDefinition ??= protoLoader.loadSync([RAFT_PROTO_FILE, KV_PROTO_FILE, CLUSTER_PROTO_FILE], {
+  cachedDefinition ??= protoLoader.loadSync([KV_PROTO_FILE, CLUSTER_PROTO_FILE], {
     ...protoLoadOptions,
     includeDirs: [protoRootDir()],
   });
