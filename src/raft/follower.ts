@@ -97,6 +97,7 @@ function handleSnapshotChunk(node: RaftNode, m: InstallSnapshot): void {
   if (m.done) {
     node.log.restore(m.meta);
     node.conf = m.meta.conf;
+    node.confIndex = m.meta.index;
     node.receivingSnapshot = null;
     node.logger.info({ term: node.term, index: m.meta.index, leader: m.from }, 'received snapshot');
   }

@@ -54,6 +54,12 @@ export class RaftNode {
   role: Role = 'follower';
   leader: NodeId | null = null;
   conf: ConfState;
+  /**
+   * The log position `conf` is as of: the last applied membership change, or the snapshot that
+   * replaced the log. A snapshot can arrive while a Ready with older committed entries is out;
+   * advance() must not replay their changes on top of the snapshot's membership (seed 5350).
+   */
+  confIndex: LogIndex;
 
   /** Ticks since the last valid leader contact (follower) or since the last quorum check (leader). */
   electionElapsed = 0;
@@ -112,6 +118,7 @@ export class RaftNode {
     this.term = hard.term;
     this.vote = hard.vote;
     this.conf = config.confState;
+    this.confIndex = config.applied;
     this.prevHardState = this.hardState();
     this.prevSoftState = this.softState();
     this.resetElectionTimer();
@@ -257,7 +264,7 @@ export class RaftNode {
     if (ready.snapshotChunk?.done === true) this.log.snapshotInstalled(ready.snapshotChunk.meta);
     for (const entry of ready.entriesToApply) {
       this.log.appliedTo(entry.index);
-      if (entry.type === 'confChange') this.applyConf(decodeConfChange(entry.data));
+      if (entry.type === 'confChange' && entry.index > this.confIndex) this.applyConf(entry.index, decodeConfChange(entry.data));
     }
     if (this.role === 'leader') replication.selfPersisted(this);
   }
@@ -454,8 +461,9 @@ export class RaftNode {
     this.receivingSnapshot = null;
   }
 
-  private applyConf(change: ConfChange): void {
+  private applyConf(index: LogIndex, change: ConfChange): void {
     this.conf = applyConfChange(this.conf, change);
+    this.confIndex = index;
     this.logger.info({ term: this.term, change: change.type, peer: change.node, voters: this.conf.voters, learners: this.conf.learners }, 'applied membership change');
     if (this.role === 'leader') replication.confChanged(this, change);
   }

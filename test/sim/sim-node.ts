@@ -195,7 +195,24 @@ export class SimNode<M extends ReplicatedMachine = KvStateMachine> {
     this.serveReads();
     if (ready.readsDropped.length > 0) this.env.listener.readsDropped(this.id, ready.readsDropped);
     core.advance(ready);
+    this.checkMembership(core);
     this.disk.compactIfDue(this.env.compactEveryEntries);
+  }
+
+  /**
+   * The core's membership is the one its applied log defines: once the core and the state
+   * machine have applied the same index, and no received snapshot is still ahead of it
+   * (confIndex), their memberships are equal (seed 5350 broke this: an older change replayed
+   * over a snapshot's membership).
+   */
+  private checkMembership(core: RaftNode): void {
+    const machine = this.disk.machine;
+    if (core.log.applied !== machine.applied || core.confIndex > machine.applied) return;
+    const mine = JSON.stringify(core.conf);
+    const applied = JSON.stringify(machine.conf);
+    if (mine !== applied) {
+      throw new SafetyViolation('membership', `Node ${this.id} runs with membership ${mine} at applied index ${machine.applied}, its log defines ${applied}`);
+    }
   }
 
   private installSnapshot(snapshot: ReceivedSnapshot): void {

@@ -33,6 +33,7 @@ describe.each([3, 5])('a simulated %i-node cluster', (nodeCount) => {
 const REGRESSIONS: readonly { seed: number; nodeCount: number; profile: Profile; found: string }[] = [
   { seed: 4501, nodeCount: 3, profile: 'swarm', found: 'a quiet leader dropped a member\'s pre-votes inside its lease and never woke (liveness)' },
   { seed: 716, nodeCount: 5, profile: 'swarm', found: 'the same quiet-leader liveness bug with 5 nodes' },
+  { seed: 5350, nodeCount: 5, profile: 'swarm', found: 'a snapshot received while a Ready was out had an older membership change replayed over it; the removed member stayed a voter (liveness)' },
 ];
 
 describe('regression seeds', () => {

@@ -14,6 +14,7 @@ export type CheckerName =
   | 'linearizable-reads'
   | 'durable-state'
   | 'snapshot'
+  | 'membership'
   | 'liveness'
   | 'exception'
   // Multi-group simulator (test/sim/multi/):
