@@ -20,7 +20,7 @@ import { htmlReport } from './report/html.js';
 import { markdownSummary } from './report/markdown.js';
 import { machineMeta, versionsMeta, type RunMeta } from './report/meta.js';
 import { catalog } from './scenarios/catalog.js';
-import { estimate, offeredRate, planSteps } from './scenarios/plan.js';
+import { estimate, offeredRate, planSteps, runLabel } from './scenarios/plan.js';
 import type { ScenarioOutcome } from './scenarios/result.js';
 import { runScenario } from './scenarios/scenario-runner.js';
 import { etcdTarget } from './targets/etcd-target.js';
@@ -42,10 +42,11 @@ function outDirOf(options: RunOptions): string {
 }
 
 function oneLine(o: ScenarioOutcome): string {
-  if (!o.ok) return `  ✗ ${o.scenario.name} on ${o.target}: ${o.error}`;
+  const name = runLabel(o.scenario.name, o.round);
+  if (!o.ok) return `  ✗ ${name} on ${o.target}: ${o.error}`;
   const kind = o.write.ok >= o.read.ok ? o.write : o.read;
   const fault = o.fault === null ? '' : ` · write unavailable ${o.fault.write.unavailableMs} ms, read ${o.fault.read.unavailableMs} ms, new leader ${o.fault.timeToNewLeaderMs ?? 'none'} ms`;
-  return `  ✓ ${o.scenario.name} on ${o.target}: ${o.opsPerSec} ops/s · p50 ${kind.latencyMs?.p50 ?? '–'} ms · p99 ${kind.latencyMs?.p99 ?? '–'} ms · ` +
+  return `  ✓ ${name} on ${o.target}: ${o.opsPerSec} ops/s · p50 ${kind.latencyMs?.p50 ?? '–'} ms · p99 ${kind.latencyMs?.p99 ?? '–'} ms · ` +
     `server CPU ${o.serverCpuUsPerOp ?? '–'} µs/op${fault}`;
 }
 
@@ -73,9 +74,9 @@ async function runAll(options: RunOptions, mode: NetMode, outDir: string, meta: 
       if (target === undefined) continue;
       let outcome: ScenarioOutcome;
       try {
-        outcome = await runScenario(step.scenario, target, offeredRate(step, outcomes), { options, network, progress, outDir });
+        outcome = await runScenario(step, target, offeredRate(step, outcomes), { options, network, progress, outDir });
       } catch (error) {
-        outcome = { ok: false, scenario: step.scenario, target: step.target, error: error instanceof Error ? error.message : String(error) };
+        outcome = { ok: false, scenario: step.scenario, target: step.target, round: step.round, error: error instanceof Error ? error.message : String(error) };
       }
       outcomes.push(outcome);
       progress.note(oneLine(outcome));

@@ -25,6 +25,8 @@ export interface RunOptions {
   readonly dataRoot: string | undefined;
   readonly seed: number;
   readonly cpuProfile: boolean;
+  /** Rounds of the whole plan; the comparison takes each figure's median over the rounds. */
+  readonly repeat: number;
   readonly raftkv: { build: RaftkvBuild; tickMs: number; electionTicks: number; heartbeatTicks: number; groups: number; logLevel: string; nodeFlags: string[] };
   readonly etcd: { heartbeatMs: number; electionMs: number; logLevel: string };
 }
@@ -36,7 +38,7 @@ const spec = {
   rate: { type: 'string' }, fault: { type: 'string' }, generators: { type: 'string' }, connections: { type: 'string' },
   'deadline-ms': { type: 'string' }, 'error-backoff-ms': { type: 'string' }, 'fault-at': { type: 'string' },
   'fault-seconds': { type: 'string' }, 'after-heal-seconds': { type: 'string' }, net: { type: 'string' },
-  out: { type: 'string' }, 'data-root': { type: 'string' }, seed: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'raftkv-build': { type: 'string' },
+  out: { type: 'string' }, 'data-root': { type: 'string' }, seed: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, repeat: { type: 'string' }, 'raftkv-build': { type: 'string' },
   'raftkv-tick-ms': { type: 'string' }, 'raftkv-election-ticks': { type: 'string' }, 'raftkv-heartbeat-ticks': { type: 'string' }, groups: { type: 'string' }, 'log-level': { type: 'string' },
   'node-flags': { type: 'string' }, 'etcd-heartbeat-ms': { type: 'string' }, 'etcd-election-ms': { type: 'string' },
   list: { type: 'boolean' }, help: { type: 'boolean' },
@@ -122,6 +124,7 @@ export function runOptions(flags: ParsedFlags): RunOptions {
     dataRoot: flags['data-root'],
     seed: int(flags.seed, 'seed', 1, 0, 2 ** 31),
     cpuProfile: flags['cpu-prof'] === true,
+    repeat: int(flags.repeat, 'repeat', 1, 1, 20),
     raftkv: {
       build: oneOf<RaftkvBuild>(flags['raftkv-build'], 'raftkv-build', ['source', 'dist'], 'source'),
       tickMs: int(flags['raftkv-tick-ms'], 'raftkv-tick-ms', 50, 1, 60_000),

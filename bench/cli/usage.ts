@@ -26,5 +26,7 @@ servers
                                 /dev/shm takes fsync cost out, for experiments only)
   --cpu-prof                    V8 CPU profile of every raftkv server; the leader's hot spots go into the report
 output
+  --repeat N                    run the whole plan N times, targets alternating within each round;
+                                the comparison shows each figure's median and the range of the ratio
   --out DIR                     default bench/results/<timestamp>/
   --list                        print the scenario catalogue`;

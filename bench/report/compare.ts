@@ -1,7 +1,9 @@
 /**
  * The raftkv-vs-etcd table: for every scenario both targets ran, each figure side by side with the
  * ratio raftkv/etcd and which side it favours (higher is better for throughput, lower for latency,
- * CPU per operation and unavailability).
+ * CPU per operation and unavailability). With --repeat each side is the median of its rounds, and
+ * the ratios of the single rounds (raftkv and etcd of the same round) give the range: on a shared
+ * 2-core machine identical runs differ by 10–20%, so one round's ratio alone can mislead.
  */
 import type { KindFaultFigures } from '../measure/fault-figures.js';
 import type { KindSummary } from '../measure/summary.js';
@@ -15,8 +17,12 @@ export interface ComparisonRow {
   readonly unit: string;
   readonly raftkv: number | null;
   readonly etcd: number | null;
-  /** raftkv / etcd. */
+  /** raftkv / etcd (of the medians when there are several rounds). */
   readonly ratio: number | null;
+  /** Rounds in which both targets have the figure. */
+  readonly rounds: number;
+  /** Smallest and largest ratio of a single round; null with fewer than two rounds. */
+  readonly ratioRange: readonly [number, number] | null;
   readonly better: Better;
   readonly favours: 'raftkv' | 'etcd' | 'even' | '';
 }
@@ -83,19 +89,48 @@ function favours(raftkv: number | null, etcd: number | null, better: Better): Co
   return (raftkv > etcd) === (better === 'higher') ? 'raftkv' : 'etcd';
 }
 
+/** The middle value, or the mean of the two middle ones; null for none. */
+export function median(values: readonly number[]): number | null {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return null;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function ratioOf(raftkv: number | null, etcd: number | null): number | null {
+  return raftkv === null || etcd === null || etcd === 0 ? null : Math.round((100 * raftkv) / etcd) / 100;
+}
+
+function compareFigure(name: string, fig: Figure, mine: readonly ScenarioResult[], theirs: readonly ScenarioResult[]): ComparisonRow {
+  const values = (results: readonly ScenarioResult[]): number[] => results.flatMap((r) => {
+    const v = fig.pick(r);
+    return v === null || v === undefined ? [] : [v];
+  });
+  const raftkv = median(values(mine));
+  const etcd = median(values(theirs));
+  const perRound = mine.flatMap((m) => {
+    const t = theirs.find((r) => r.round === m.round);
+    const ratio = t === undefined ? null : ratioOf(fig.pick(m) ?? null, fig.pick(t) ?? null);
+    return ratio === null ? [] : [ratio];
+  });
+  const ratioRange = perRound.length < 2 ? null : [Math.min(...perRound), Math.max(...perRound)] as const;
+  return {
+    scenario: name, figure: fig.figure, unit: fig.unit, raftkv, etcd, ratio: ratioOf(raftkv, etcd),
+    rounds: perRound.length, ratioRange, better: fig.better, favours: favours(raftkv, etcd, fig.better),
+  };
+}
+
 export function compare(outcomes: readonly ScenarioOutcome[]): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   const names = [...new Set(outcomes.map((o) => o.scenario.name))];
+  const resultsOf = (name: string, target: string): ScenarioResult[] =>
+    outcomes.filter((o): o is ScenarioResult => o.ok && o.scenario.name === name && o.target === target);
   for (const name of names) {
-    const mine = outcomes.find((o): o is ScenarioResult => o.ok && o.scenario.name === name && o.target === 'raftkv');
-    const theirs = outcomes.find((o): o is ScenarioResult => o.ok && o.scenario.name === name && o.target === 'etcd');
-    if (mine === undefined || theirs === undefined) continue;
-    for (const fig of figuresFor(mine)) {
-      const raftkv = fig.pick(mine) ?? null;
-      const etcd = fig.pick(theirs) ?? null;
-      const ratio = raftkv === null || etcd === null || etcd === 0 ? null : Math.round((100 * raftkv) / etcd) / 100;
-      rows.push({ scenario: name, figure: fig.figure, unit: fig.unit, raftkv, etcd, ratio, better: fig.better, favours: favours(raftkv, etcd, fig.better) });
-    }
+    const mine = resultsOf(name, 'raftkv');
+    const theirs = resultsOf(name, 'etcd');
+    const first = mine[0];
+    if (first === undefined || theirs.length === 0) continue;
+    for (const fig of figuresFor(first)) rows.push(compareFigure(name, fig, mine, theirs));
   }
   return rows;
 }

@@ -21,6 +21,11 @@ function tableHtml(markdown: string): string {
   return `<table><thead><tr>${cells(head).map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** The target, and the round when a --repeat run has several (their lines share the target's colour). */
+function runName(r: ScenarioResult): string {
+  return r.round === 1 ? r.target : `${r.target} #${r.round}`;
+}
+
 function bands(results: readonly ScenarioResult[]): Band[] {
   const fault = results.find((r) => r.fault !== null)?.fault;
   return fault == null ? [] : [{ from: fault.injectedAtS, to: fault.healedAtS, label: fault.name }];
@@ -30,7 +35,7 @@ function series(results: readonly ScenarioResult[], pick: (r: ScenarioResult, ki
   return results.flatMap((r) => (['write', 'read'] as const)
     .filter((kind) => r.timeline.some((p) => p[kind].ok > 0))
     .map((kind): Series => ({
-      name: `${r.target} ${kind}`, color: colors[r.target] ?? '#555', dashed: kind === 'read',
+      name: `${runName(r)} ${kind}`, color: colors[r.target] ?? '#555', dashed: kind === 'read',
       points: r.timeline.map((p, i) => [p.second + 0.5, pick(r, kind, i)] as const),
     })));
 }
@@ -42,13 +47,13 @@ function charts(results: readonly ScenarioResult[]): string {
   const p99 = lineChart({ title: 'p99 latency per second (completed operations)', yUnit: 'ms', bands: shaded,
     series: series(results, (r, kind, i) => r.timeline[i]?.[kind].p99 ?? null) });
   const cpu = lineChart({ title: 'server CPU, all members', yUnit: '% of one core', bands: shaded,
-    series: results.map((r): Series => ({ name: r.target, color: colors[r.target] ?? '#555', points: r.timeline.map((p) => [p.second + 0.5, p.serverCpuPct] as const) })) });
+    series: results.map((r): Series => ({ name: runName(r), color: colors[r.target] ?? '#555', points: r.timeline.map((p) => [p.second + 0.5, p.serverCpuPct] as const) })) });
   return `<div class="charts">${throughput}${p99}${cpu}</div>`;
 }
 
 function leaderLine(r: ScenarioResult): string {
   const events = r.leaderEvents.filter((e) => e.atS >= 0).map((e) => `${e.atS.toFixed(2)} s n${e.node} ${e.state}@${e.term}`);
-  return `<p class="small"><b>${r.target}</b> leader at start n${r.leaderAtStart}; member changes: ${escapeXml(events.join(' · ') || 'none')}` +
+  return `<p class="small"><b>${runName(r)}</b> leader at start n${r.leaderAtStart}; member changes: ${escapeXml(events.join(' · ') || 'none')}` +
     `${r.serverFailures.length > 0 ? `; <b>unexpected exits</b>: ${escapeXml(r.serverFailures.join('; '))}` : ''}; logs: ${escapeXml(r.logDir)}</p>`;
 }
 
@@ -58,7 +63,7 @@ function profileHtml(r: ScenarioResult): string {
   const areas = r.profile.areas.map((h) => `| ${h.pct}% | ${h.busyPct}% | ${h.name} |`);
   const own = r.profile.ownInclusive.map((h) => `| ${h.pct}% | ${h.busyPct}% | ${h.name} |`);
   const head = '| % of samples | % of busy | where |\n| --- | --- | --- |\n';
-  return `<h4>CPU profile of the ${r.target} leader (${r.profile.totalMs} ms sampled, ${r.profile.idlePct}% idle)</h4>` +
+  return `<h4>CPU profile of the ${runName(r)} leader (${r.profile.totalMs} ms sampled, ${r.profile.idlePct}% idle)</h4>` +
     '<p class="small">self time by area, self time by function, inclusive time of src/ functions (wall-clock samples of the main thread: time blocked in fsync or waiting for a core counts as busy)</p>' +
     tableHtml(head + areas.join('\n')) + tableHtml(head + rows.join('\n')) + tableHtml(head + own.join('\n'));
 }
@@ -86,7 +91,7 @@ export function htmlReport(meta: RunMeta, outcomes: readonly ScenarioOutcome[], 
     `<h1>raftkv benchmark</h1><p>${escapeXml(`${meta.startedAt} – ${meta.finishedAt}; ${m.cores} × ${m.cpuModel}, ${m.memoryGb} GB, Linux ${m.kernel}, load ${m.loadAverageAtStart.join(' ')} at start; Node ${meta.node}; etcd ${meta.etcd ?? 'not used'}; commit ${meta.gitCommit}; network ${meta.network}`)}</p>` +
     `<p><code>${escapeXml(meta.command)}</code></p><p class="small">client: ${escapeXml(Object.entries(meta.client).map(([k, v]) => `${k} ${v}`).join(', '))}</p>` +
     `<h2>Targets</h2>${tableHtml(`| target | settings |\n| --- | --- |\n${settings.join('\n')}`)}` +
-    (rows.length === 0 ? '' : `<h2>raftkv vs etcd</h2><p class="small">ratio = raftkv / etcd; "favours" applies the figure's direction (throughput higher, everything else lower), with 5% counted as even.</p>${tableHtml(comparisonTable(rows))}`) +
+    (rows.length === 0 ? '' : `<h2>raftkv vs etcd</h2><p class="small">ratio = raftkv / etcd; "favours" applies the figure's direction (throughput higher, everything else lower), with 5% counted as even; with --repeat each side is the median of its rounds.</p>${tableHtml(comparisonTable(rows))}`) +
     `<h2>Steady load</h2>${tableHtml(resultsTable(outcomes))}` +
     (faultTable(outcomes) === '' ? '' : `<h2>Faults</h2>${tableHtml(faultTable(outcomes))}`) +
     `<h2>Timelines</h2>${names.map((n) => scenarioSection(n, outcomes.filter((o) => o.scenario.name === n))).join('')}</body></html>`;

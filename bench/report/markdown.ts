@@ -1,5 +1,6 @@
 /** The Markdown summary (summary.md, and the table kept in bench/README.md). */
 import type { ScenarioOutcome, ScenarioResult } from '../scenarios/result.js';
+import { runLabel } from '../scenarios/plan.js';
 import type { ComparisonRow } from './compare.js';
 import type { RunMeta } from './meta.js';
 
@@ -17,7 +18,7 @@ function resultRow(r: ScenarioResult): string {
   const kind = r.write.ok >= r.read.ok ? r.write : r.read;
   const l = kind.latencyMs;
   const rate = r.offeredRate === null ? '' : ` (offered ${fmt(r.offeredRate)}/s)`;
-  return `| ${r.scenario.name} | ${r.target} | ${fmt(r.opsPerSec)}${rate} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.p999)} | ${fmt(l?.max)} | ` +
+  return `| ${runLabel(r.scenario.name, r.round)} | ${r.target} | ${fmt(r.opsPerSec)}${rate} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.p999)} | ${fmt(l?.max)} | ` +
     `${fmt(r.serverCpuUsPerOp)} | ${fmt(r.generator.cpuPct)} | ${fmt(r.otherCpuPct)} | ${r.elections} | ${errorsText({ ...r.write.errors, ...r.read.errors })} |`;
 }
 
@@ -28,7 +29,7 @@ export function resultsTable(outcomes: readonly ScenarioOutcome[]): string {
   ];
   for (const o of outcomes) {
     if (o.ok && o.fault === null) lines.push(resultRow(o));
-    else if (!o.ok) lines.push(`| ${o.scenario.name} | ${o.target} | FAILED: ${o.error.replace(/\|/g, '/').slice(0, 200)} | | | | | | | | | |`);
+    else if (!o.ok) lines.push(`| ${runLabel(o.scenario.name, o.round)} | ${o.target} | FAILED: ${o.error.replace(/\|/g, '/').slice(0, 200)} | | | | | | | | | |`);
   }
   return lines.join('\n');
 }
@@ -41,18 +42,24 @@ export function faultTable(outcomes: readonly ScenarioOutcome[]): string {
   for (const o of outcomes) {
     if (!o.ok || o.fault === null) continue;
     const f = o.fault;
-    lines.push(`| ${o.scenario.name} | ${o.target} | ${f.timeToNewLeaderMs === null ? 'none' : fmt(f.timeToNewLeaderMs)} | ` +
+    lines.push(`| ${runLabel(o.scenario.name, o.round)} | ${o.target} | ${f.timeToNewLeaderMs === null ? 'none' : fmt(f.timeToNewLeaderMs)} | ` +
       `${fmt(f.write.unavailableMs)} | ${fmt(f.read.unavailableMs)} | ${fmt(f.write.p99DuringMs)} / ${fmt(f.write.p99AfterHealMs)} | ` +
       `${fmt(f.read.p99DuringMs)} / ${fmt(f.read.p99AfterHealMs)} | ${errorsText({ ...f.write.errorsDuring, ...f.read.errorsDuring })} |`);
   }
   return lines.length > 2 ? lines.join('\n') : '';
 }
 
+/** With several rounds the values are medians, and a column gives the range of the per-round ratios. */
 export function comparisonTable(rows: readonly ComparisonRow[]): string {
   if (rows.length === 0) return '';
-  const lines = ['| scenario | figure | raftkv | etcd | raftkv/etcd | favours |', '| --- | --- | --- | --- | --- | --- |'];
+  const repeated = rows.some((row) => row.rounds > 1);
+  const lines = repeated
+    ? ['| scenario | figure | raftkv (median) | etcd (median) | raftkv/etcd | ratio per round (min – max, rounds) | favours |', '| --- | --- | --- | --- | --- | --- | --- |']
+    : ['| scenario | figure | raftkv | etcd | raftkv/etcd | favours |', '| --- | --- | --- | --- | --- | --- |'];
   for (const row of rows) {
-    lines.push(`| ${row.scenario} | ${row.figure} (${row.unit}) | ${fmt(row.raftkv)} | ${fmt(row.etcd)} | ${row.ratio === null ? '–' : `${row.ratio}×`} | ${row.favours} |`);
+    const range = row.ratioRange === null ? '–' : `${row.ratioRange[0]}× – ${row.ratioRange[1]}× (${row.rounds})`;
+    lines.push(`| ${row.scenario} | ${row.figure} (${row.unit}) | ${fmt(row.raftkv)} | ${fmt(row.etcd)} | ${row.ratio === null ? '–' : `${row.ratio}×`} | ` +
+      `${repeated ? `${range} | ` : ''}${row.favours} |`);
   }
   return lines.join('\n');
 }

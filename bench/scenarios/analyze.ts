@@ -16,6 +16,7 @@ import type { Window } from './worker-specs.js';
 
 export interface AnalyzeInput {
   readonly scenario: Scenario;
+  readonly round: number;
   readonly target: TargetName;
   readonly offeredRate: number | null;
   readonly session: ClusterSession;
@@ -66,7 +67,7 @@ export function analyze(input: AnalyzeInput): ScenarioResult {
   const serverCpuSeconds = servers.reduce((sum, s) => sum + s.cpuSeconds, 0);
   const generatorCpuSeconds = input.results.reduce((sum, r) => sum + (r.cpu.userUs + r.cpu.systemUs) / 1e6, 0);
   return {
-    ok: true, scenario: input.scenario, target: input.target, offeredRate: input.offeredRate,
+    ok: true, scenario: input.scenario, target: input.target, round: input.round, offeredRate: input.offeredRate,
     measuredSeconds, opsPerSec: round(ops / measuredSeconds, 1), write, read,
     servers, serverCpuSeconds: round(serverCpuSeconds, 3),
     serverCpuUsPerOp: ops === 0 ? null : round((serverCpuSeconds * 1e6) / ops, 1),

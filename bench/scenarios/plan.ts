@@ -15,38 +15,47 @@ import { scenarioSeconds } from './scenario-runner.js';
 export interface Step {
   readonly scenario: Scenario;
   readonly target: TargetName;
+  /** 1-based round of a --repeat run. */
+  readonly round: number;
 }
 
 /** Start-up, generator start and shutdown of one step, roughly, on the 2-core machine. */
 const stepOverheadSeconds = 8;
 
+/**
+ * Rounds outermost, so with --repeat each round sees both targets back to back under the same
+ * conditions, and a slow drift of the machine (other jobs, a warming disk) spreads over both.
+ */
 export function planSteps(options: RunOptions, netMode: NetMode): { steps: Step[]; skipped: string[] } {
+  const runnable = options.scenarios.filter((s) => s.fault === undefined || !needsPartitions(s.fault) || netMode === 'netns');
+  const skipped = options.scenarios.filter((s) => !runnable.includes(s)).map((s) => `${s.name}: needs network namespaces (root, ip, iptables)`);
   const steps: Step[] = [];
-  const skipped: string[] = [];
-  for (const scenario of options.scenarios) {
-    if (scenario.fault !== undefined && needsPartitions(scenario.fault) && netMode !== 'netns') {
-      skipped.push(`${scenario.name}: needs network namespaces (root, ip, iptables)`);
-      continue;
-    }
-    for (const target of options.targets) steps.push({ scenario, target });
+  for (let round = 1; round <= options.repeat; round++) {
+    for (const scenario of runnable) for (const target of options.targets) steps.push({ scenario, target, round });
   }
   return { steps, skipped };
 }
 
+/** How a step's run is named in tables and directories: `write-64`, or `write-64 #2` in later rounds. */
+export function runLabel(name: string, round: number): string {
+  return round === 1 ? name : `${name} #${round}`;
+}
+
 export function estimate(step: Step, options: RunOptions): StepEstimate {
   const preload = readsNeedPreload(step.scenario.workload) ? step.scenario.keys / 2000 : 0;
-  return { label: `${step.scenario.name} · ${step.target}`, seconds: stepOverheadSeconds + preload + scenarioSeconds(step.scenario, options).total };
+  return { label: `${runLabel(step.scenario.name, step.round)} · ${step.target}`, seconds: stepOverheadSeconds + preload + scenarioSeconds(step.scenario, options).total };
 }
 
 function bestClosedWriteRate(outcomes: readonly ScenarioOutcome[], target: TargetName): number | undefined {
-  const rates = outcomes.flatMap((o) => (o.ok && o.target === target && o.scenario.mode === 'closed' && o.scenario.workload === 'write'
+  const rates = outcomes.flatMap((o) => (o.ok && o.round === 1 && o.target === target && o.scenario.mode === 'closed' && o.scenario.workload === 'write'
     && o.scenario.fault === undefined ? [o.write.opsPerSec] : []));
   return rates.length === 0 ? undefined : Math.max(...rates);
 }
 
 /**
  * The offered rate of an open-loop step: a fixed --rate, or half of etcd's best closed-loop write
- * throughput measured earlier in this run (half of this target's own when etcd was not run).
+ * throughput measured earlier in this run (half of this target's own when etcd was not run), in
+ * the first round, so every round of a --repeat run offers the same rate.
  */
 export function offeredRate(step: Step, outcomes: readonly ScenarioOutcome[]): number | null {
   const { scenario } = step;

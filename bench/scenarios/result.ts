@@ -24,6 +24,8 @@ export interface ScenarioResult {
   readonly ok: true;
   readonly scenario: Scenario;
   readonly target: TargetName;
+  /** Which round of a --repeat run (1-based). */
+  readonly round: number;
   /** Open loop: the offered rate, ops/s. */
   readonly offeredRate: number | null;
   readonly measuredSeconds: number;
@@ -56,6 +58,7 @@ export interface ScenarioFailure {
   readonly ok: false;
   readonly scenario: Scenario;
   readonly target: TargetName;
+  readonly round: number;
   readonly error: string;
 }
 

@@ -18,6 +18,7 @@ import type { TargetDefinition } from '../targets/target.js';
 import { analyze } from './analyze.js';
 import type { Scenario } from './catalog.js';
 import { preload, startCluster, type ClusterSession } from './cluster-session.js';
+import type { Step } from './plan.js';
 import type { ScenarioOutcome } from './result.js';
 import { workerSpecs, type Window } from './worker-specs.js';
 
@@ -34,20 +35,22 @@ export function scenarioSeconds(scenario: Scenario, options: RunOptions): { tota
   return { total: options.faultAtSeconds + options.faultSeconds + options.afterHealSeconds, warmup: Math.min(scenario.warmupSeconds, options.faultAtSeconds) };
 }
 
-export async function runScenario(scenario: Scenario, target: TargetDefinition, offeredRate: number | null, context: RunnerContext): Promise<ScenarioOutcome> {
+export async function runScenario(step: Step, target: TargetDefinition, offeredRate: number | null, context: RunnerContext): Promise<ScenarioOutcome> {
   try {
-    return await runOnce(scenario, target, offeredRate, context);
+    return await runOnce(step, target, offeredRate, context);
   } catch (error) {
-    return { ok: false, scenario, target: target.name, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, scenario: step.scenario, target: target.name, round: step.round, error: error instanceof Error ? error.message : String(error) };
   } finally {
     await context.network.faults?.heal().catch(() => undefined);
   }
 }
 
-async function runOnce(scenario: Scenario, target: TargetDefinition, offeredRate: number | null, context: RunnerContext): Promise<ScenarioOutcome> {
+async function runOnce(step: Step, target: TargetDefinition, offeredRate: number | null, context: RunnerContext): Promise<ScenarioOutcome> {
   const { progress, outDir, options } = context;
-  const logDir = join(outDir, 'logs', `${scenario.name}-${target.name}`);
-  const cpuProfileDir = options.cpuProfile && target.name === 'raftkv' ? join(outDir, 'profiles', scenario.name) : undefined;
+  const { scenario, round } = step;
+  const suffix = round === 1 ? '' : `-r${round}`;
+  const logDir = join(outDir, 'logs', `${scenario.name}-${target.name}${suffix}`);
+  const cpuProfileDir = options.cpuProfile && target.name === 'raftkv' ? join(outDir, 'profiles', `${scenario.name}${suffix}`) : undefined;
   progress.phase(`starting ${scenario.nodes} ${target.name} servers`);
   const session = await startCluster({
     target, network: context.network, nodes: scenario.nodes, logDir,
@@ -64,7 +67,7 @@ async function runOnce(scenario: Scenario, target: TargetDefinition, offeredRate
     const measured = await measure(scenario, target, offeredRate, session, pool, context);
     progress.phase('stopping servers');
     await session.stop();
-    return analyze({ scenario, target: target.name, offeredRate, session, logDir, cpuProfileDir, ...measured });
+    return analyze({ scenario, target: target.name, round, offeredRate, session, logDir, cpuProfileDir, ...measured });
   } finally {
     pool?.kill();
     await session.stop();
