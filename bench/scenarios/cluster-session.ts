@@ -27,6 +27,8 @@ export interface ClusterSession {
   readonly leader: LeaderObservation;
   /** Client addresses, the leader's first. */
   readonly endpoints: readonly string[];
+  /** Set when the target's settle step gave up waiting (the run goes on). */
+  readonly settleNote: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -63,7 +65,8 @@ export async function startCluster(options: SessionOptions): Promise<ClusterSess
     const leader = await waitForLeader(watch, options.nodes, firstLeaderMsMax, epochNowMs);
     const leaderAddress = plan.clientAddresses.get(leader.node) ?? '';
     const endpoints = [leaderAddress, ...[...plan.clientAddresses.values()].filter((a) => a !== leaderAddress)];
-    return { servers, addresses: plan.clientAddresses, watch, leader, endpoints, stop };
+    const settleNote = await options.target.settle?.(endpoints);
+    return { servers, addresses: plan.clientAddresses, watch, leader, endpoints, settleNote, stop };
   } catch (error) {
     await stop();
     throw new Error(`Cannot start ${options.target.name}: ${error instanceof Error ? error.message : String(error)}; logs in ${options.logDir}`);

@@ -56,6 +56,7 @@ async function runOnce(step: Step, target: TargetDefinition, offeredRate: number
     target, network: context.network, nodes: scenario.nodes, logDir,
     ...(cpuProfileDir === undefined ? {} : { cpuProfileDir }), ...(options.dataRoot === undefined ? {} : { dataRoot: options.dataRoot }),
   });
+  if (session.settleNote !== undefined) progress.note(`  ! ${scenario.name} on ${target.name}: ${session.settleNote}`);
   let pool: GeneratorPool | undefined;
   try {
     if (readsNeedPreload(scenario.workload)) {

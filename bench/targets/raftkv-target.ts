@@ -11,7 +11,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { raftkvProtocol } from '../client/raftkv-protocol.js';
+import { waitForEvenLeaderships } from './raftkv-settle.js';
 import type { ClusterContext, ClusterPlan, TargetDefinition } from './target.js';
+
+const settleTimeoutMs = 60_000;
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -50,6 +53,8 @@ export function raftkvTarget(options: RaftkvOptions): TargetDefinition {
       ? 'dist/cli/raftkv.js is missing: run `npm run build` or use --raftkv-build source'
       : undefined),
     plan: (context) => planRaftkv(options, context),
+    // The meta group counts too: its leader is balanced like the data groups'.
+    ...(options.groups > 1 ? { settle: (addresses: readonly string[]) => waitForEvenLeaderships(addresses, options.groups + 1, settleTimeoutMs) } : {}),
   };
 }
 

@@ -28,4 +28,9 @@ export interface TargetDefinition {
   /** Why this target cannot run here (and how to fix it), or undefined. */
   missing(): string | undefined;
   plan(context: ClusterContext): Promise<ClusterPlan>;
+  /**
+   * Waits, after the first leader, until the cluster has settled into the state the load should
+   * meet (sharded raftkv: group leaderships balanced); returns a note if it gave up waiting.
+   */
+  settle?(clientAddresses: readonly string[]): Promise<string | undefined>;
 }

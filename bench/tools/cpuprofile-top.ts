@@ -139,7 +139,11 @@ export function summarizeProfile(file: string, top = 15, window?: SampleWindow):
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '20' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '20' }, help: { type: 'boolean' } }, allowPositionals: true });
+  if (values.help === true || positionals.length === 0) {
+    console.log('usage: npx tsx bench/tools/cpuprofile-top.ts [--top N] FILE.cpuprofile...  (self time by function and area, inclusive time of src/)');
+    return;
+  }
   for (const file of positionals) {
     const summary = summarizeProfile(file, Number(values.top));
     console.log(`${file}: ${summary.totalMs} ms sampled, ${summary.idlePct}% idle`);

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { isMutationName } from './mutations.js';
 import { describeFailure, runSeed, type SeedParams } from './run-seed.js';
 import { PROFILES, type Profile } from './swarm.js';
-import { parseCount } from './cli-args.js';
+import { parseCount, printedHelp } from './cli-args.js';
 
 function parseProfile(text: string): Profile {
   const profile = PROFILES.find((p) => p === text);
@@ -22,6 +22,7 @@ function parseProfile(text: string): Profile {
 }
 
 function main(): number {
+  if (printedHelp(process.argv, import.meta.url)) return 0;
   const { values } = parseArgs({
     options: {
       seeds: { type: 'string', default: '100' },

@@ -12,12 +12,13 @@
  */
 import { parseArgs } from 'node:util';
 import { describeMultiFailure, isMultiMutation, runMultiSeed, type MultiSeedParams } from './run-multi.js';
-import { parseCount } from '../cli-args.js';
+import { parseCount, printedHelp } from '../cli-args.js';
 
 const TOTALS = ['opsOk', 'opsFail', 'opsInfo', 'wrongShard', 'splitsApplied', 'movesDone', 'movesAbandoned', 'nodesAdded', 'nodesDrained',
   'childrenFounded', 'childrenKept', 'childrenFoundedOverEmpty', 'replicasCreatedEmpty', 'snapshotsInstalled', 'crashes', 'linearizabilityUnknown'] as const;
 
 function main(): number {
+  if (printedHelp(process.argv, import.meta.url)) return 0;
   const { values } = parseArgs({
     options: {
       seeds: { type: 'string', default: '100' },
