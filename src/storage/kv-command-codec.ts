@@ -37,11 +37,19 @@ const targets = ['value', 'version', 'createRevision', 'modRevision'] as const;
 const compareOps: readonly CompareOp[] = ['=', '!=', '<', '>'];
 
 export function encodeKvCommand(command: KvCommand): Uint8Array {
-  const w = new BytesWriter();
+  const w = new BytesWriter(sizeHint(command));
   w.u8(formatVersion).u8(commandTags[command.type]).uint(command.timeMs).bool(command.session !== undefined);
   if (command.session !== undefined) w.string(command.session.id).uint(command.session.seq);
   writeBody(w, command);
   return w.finish();
+}
+
+/** Room for the fixed fields, the session and a put's or delete's byte strings, so the writer never grows. */
+function sizeHint(command: KvCommand): number {
+  const fixed = 32 + 3 * (command.session?.id.length ?? 0); // UTF-8 takes at most 3 bytes per UTF-16 unit
+  if (command.type === 'put') return fixed + 16 + command.key.byteLength + command.value.byteLength;
+  if (command.type === 'delete') return fixed + 8 + command.key.byteLength;
+  return fixed + 64;
 }
 
 function writeBody(w: BytesWriter, body: KvCommandBody): void {
