@@ -4,6 +4,7 @@
  * target, with the fault window shaded. No scripts and no external resources.
  */
 import type { ScenarioOutcome, ScenarioResult } from '../scenarios/result.js';
+import { runLabel } from '../scenarios/plan.js';
 import type { ComparisonRow } from './compare.js';
 import { comparisonTable, faultTable, resultsTable } from './markdown.js';
 import type { RunMeta } from './meta.js';
@@ -23,7 +24,7 @@ function tableHtml(markdown: string): string {
 
 /** The target, and the round when a --repeat run has several (their lines share the target's colour). */
 function runName(r: ScenarioResult): string {
-  return r.round === 1 ? r.target : `${r.target} #${r.round}`;
+  return runLabel(r.target, r.round);
 }
 
 function bands(results: readonly ScenarioResult[]): Band[] {

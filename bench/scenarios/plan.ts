@@ -36,7 +36,7 @@ export function planSteps(options: RunOptions, netMode: NetMode): { steps: Step[
   return { steps, skipped };
 }
 
-/** How a step's run is named in tables and directories: `write-64`, or `write-64 #2` in later rounds. */
+/** How a run is named in tables and the report: `write-64`, or `write-64 #2` in later rounds. */
 export function runLabel(name: string, round: number): string {
   return round === 1 ? name : `${name} #${round}`;
 }

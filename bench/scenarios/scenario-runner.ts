@@ -18,7 +18,7 @@ import type { TargetDefinition } from '../targets/target.js';
 import { analyze } from './analyze.js';
 import type { Scenario } from './catalog.js';
 import { preload, startCluster, type ClusterSession } from './cluster-session.js';
-import type { Step } from './plan.js';
+import { runLabel, type Step } from './plan.js';
 import type { ScenarioOutcome } from './result.js';
 import { workerSpecs, type Window } from './worker-specs.js';
 
@@ -56,7 +56,7 @@ async function runOnce(step: Step, target: TargetDefinition, offeredRate: number
     target, network: context.network, nodes: scenario.nodes, logDir,
     ...(cpuProfileDir === undefined ? {} : { cpuProfileDir }), ...(options.dataRoot === undefined ? {} : { dataRoot: options.dataRoot }),
   });
-  if (session.settleNote !== undefined) progress.note(`  ! ${scenario.name} on ${target.name}: ${session.settleNote}`);
+  if (session.settleNote !== undefined) progress.note(`  ! ${runLabel(scenario.name, round)} on ${target.name}: ${session.settleNote}`);
   let pool: GeneratorPool | undefined;
   try {
     if (readsNeedPreload(scenario.workload)) {

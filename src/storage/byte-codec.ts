@@ -3,7 +3,7 @@
  * non-negative safe integers written as LEB128 varints (at most 8 bytes for 53 bits); byte strings
  * and text carry a varint length. Arithmetic avoids bit operators, which truncate to 32 bits.
  */
-import { assert, InvariantError } from '../shared/assert.js';
+import { assert } from '../shared/assert.js';
 
 /** Malformed input. Callers decoding untrusted bytes turn it into a KvError value. */
 export class CodecError extends Error {
@@ -18,8 +18,8 @@ const varintBytesMax = 8;
  * is kept cheap (a put took ~3 µs to encode, now ~0.5): the buffer comes from Node's pool, since
  * a Uint8Array over 64 bytes is an allocation of its own that costs 0.4–2 µs with the garbage
  * collection it brings; callers pass the expected size so it does not grow; the result is a view,
- * not a copy; and the checks throw without building their message first (a template string per
- * byte written cost more than the writing). The view may share a pool slab (8 KiB) with other
+ * not a copy; and the checks build their message only when they fail (a template string per byte
+ * written cost more than the writing). The view may share a pool slab (8 KiB) with other
  * small buffers: a holder that keeps it long copies it (recent-entries.ts does).
  */
 export class BytesWriter {
@@ -36,7 +36,7 @@ export class BytesWriter {
   }
 
   u8(value: number): this {
-    if (!(Number.isInteger(value) && value >= 0 && value <= 0xff)) throw new InvariantError(`Byte out of range: ${value}`);
+    assert(Number.isInteger(value) && value >= 0 && value <= 0xff, () => `Byte out of range: ${value}`);
     this.reserve(1);
     this.buffer[this.length] = value;
     this.length += 1;
@@ -49,7 +49,7 @@ export class BytesWriter {
 
   /** Fixed 4-byte big-endian integer, for record framing where the length must be known up front. */
   u32(value: number): this {
-    if (!(Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff)) throw new InvariantError(`u32 out of range: ${value}`);
+    assert(Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff, () => `u32 out of range: ${value}`);
     this.reserve(4);
     new DataView(this.buffer.buffer, this.buffer.byteOffset).setUint32(this.length, value);
     this.length += 4;
@@ -57,7 +57,7 @@ export class BytesWriter {
   }
 
   uint(value: number): this {
-    if (!(Number.isSafeInteger(value) && value >= 0)) throw new InvariantError(`Varint must be a safe non-negative integer: ${value}`);
+    assert(Number.isSafeInteger(value) && value >= 0, () => `Varint must be a safe non-negative integer: ${value}`);
     let bytes = 1;
     for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) bytes++;
     this.reserve(bytes);

@@ -55,7 +55,7 @@ export class RecentEntries {
     let bytes = 0;
     for (let i = this.start + lo - head.index; i < this.start + hi - head.index; i++) {
       const entry = this.entries[i];
-      assert(entry !== undefined, `Recent entry at position ${i} missing`);
+      assert(entry !== undefined, () => `Recent entry at position ${i} missing`);
       bytes += entryBytes(entry);
       if (out.length > 0 && bytes > bytesMax) break;
       out.push(entry);
@@ -118,7 +118,7 @@ export class RecentEntries {
     let bytes = 0;
     for (let i = from; i < to; i++) {
       const entry = this.entries[i];
-      assert(entry !== undefined, `Recent entry at position ${i} missing`);
+      assert(entry !== undefined, () => `Recent entry at position ${i} missing`);
       bytes += entryBytes(entry);
     }
     return bytes;
