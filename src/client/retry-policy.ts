@@ -9,7 +9,7 @@
  * | ------------------------------------------ | -------- | --------------- | ----------------- |
  * | NOT_LEADER with a leader address           | redirect | redirect        | redirect          |
  * | NOT_LEADER without one, NO_LEADER (server) | backoff  | backoff         | backoff           |
- * | OVERLOADED, WRONG_SHARD (server)           | backoff  | backoff         | backoff           |
+ * | OVERLOADED, WRONG_SHARD, CORRUPT (server)  | backoff  | backoff         | backoff           |
  * | UNAVAILABLE, never sent (no connection)    | backoff  | backoff         | backoff           |
  * | UNAVAILABLE after sending (dropped)        | backoff  | backoff*        | fail*             |
  * | TIMEOUT (deadline, or server gave up)      | backoff  | backoff*        | fail*             |
@@ -18,7 +18,8 @@
  *
  * `*`: the attempt may have applied, so if the call finally fails it is an OutcomeUnknownError.
  * Before the backoff after WRONG_SHARD, the runner refreshes the shard map (call-runner.ts).
- * The server refuses before proposing for NOT_LEADER, NO_LEADER and OVERLOADED (and a proposal
+ * NOSPACE (a space quota alarm) fails at once: waiting does not free space.
+ * The server refuses before proposing for NOT_LEADER, NO_LEADER, OVERLOADED, NOSPACE and CORRUPT (and a proposal
  * overwritten in a leader change also answers NOT_LEADER), which is why those are safe for writes
  * without a session. Backoff retries stop at the attempt bound or the call's deadline.
  */
@@ -93,6 +94,7 @@ export function decideRetry(error: unknown, op: OperationTraits): RetryDecision 
       case 'NO_LEADER':
       case 'OVERLOADED':
       case 'WRONG_SHARD':
+      case 'CORRUPT':
         return BACKOFF;
       case 'INVALID_ARGUMENT': {
         const field = error.details.field;

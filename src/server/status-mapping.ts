@@ -11,8 +11,10 @@ export function grpcStatusOf(code: KvErrorCode): status {
     case 'NOT_LEADER':
     case 'NO_LEADER':
     case 'WRONG_SHARD':
+    case 'CORRUPT':
       return status.UNAVAILABLE;
     case 'OVERLOADED':
+    case 'NOSPACE':
       return status.RESOURCE_EXHAUSTED;
     case 'TIMEOUT':
       return status.DEADLINE_EXCEEDED;

@@ -12,6 +12,8 @@ export const KV_ERROR_CODES = [
   'INVALID_ARGUMENT',
   'CAS_MISMATCH',
   'INTERNAL',
+  'NOSPACE',
+  'CORRUPT',
 ] as const;
 
 export type KvErrorCode = (typeof KV_ERROR_CODES)[number];

@@ -46,6 +46,10 @@ function describeKvError(error: KvError): string {
       return `compare failed: ${message}`;
     case 'INTERNAL':
       return `the server failed: ${message}; check the server log`;
+    case 'NOSPACE':
+      return `the cluster is out of space: ${message}; delete or compact data, then 'kvctl alarm disarm'`;
+    case 'CORRUPT':
+      return `a replica holds corrupted data: ${message}; see 'kvctl alarm list' and 'kvctl check hash'`;
   }
 }
 

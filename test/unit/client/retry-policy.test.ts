@@ -25,6 +25,8 @@ const sessionRefused = err('INVALID_ARGUMENT', { fromServer: true, grpcCode: 3, 
 const badKey = err('INVALID_ARGUMENT', { fromServer: true, grpcCode: 3, details: { field: 'key' } });
 const casMismatch = err('CAS_MISMATCH', { fromServer: true, grpcCode: 9 });
 const internal = err('INTERNAL', { grpcCode: 13 });
+const noSpace = err('NOSPACE', { fromServer: true, grpcCode: 8 });
+const corrupt = err('CORRUPT', { fromServer: true, grpcCode: UNAVAILABLE });
 
 const read: OperationTraits = { kind: 'read', hasSession: false };
 const writeSession: OperationTraits = { kind: 'write', hasSession: true };
@@ -43,6 +45,8 @@ describe('decideRetry()', () => {
     ['INVALID_ARGUMENT on the key', badKey, 'fail', 'fail', 'fail', false],
     ['CAS_MISMATCH', casMismatch, 'fail', 'fail', 'fail', false],
     ['INTERNAL', internal, 'fail', 'fail', 'fail', false],
+    ['NOSPACE (space quota alarm)', noSpace, 'fail', 'fail', 'fail', false],
+    ['CORRUPT (a replica refused to serve)', corrupt, 'backoff', 'backoff', 'backoff', false],
   ] as const)('%s: read %s, write with session %s, write without %s', (_name, error, forRead, forSession, forBare, writeMaybeApplied) => {
     expect(decideRetry(error, read)).toEqual({ action: forRead, maybeApplied: false });
     expect(decideRetry(error, writeSession)).toEqual({ action: forSession, maybeApplied: writeMaybeApplied });
