@@ -80,8 +80,8 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   transport.setPeers(groups.peers());
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
   const router = new Router(host, maps, hasher);
-  const space = spaceControl(config, self, storage, () => groups.peers(), log);
-  const control = [...space.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
+  const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log);
+  const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
   const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
   const calls = new CallTracker();
   const rpc: RpcContext = {
@@ -89,11 +89,11 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     onFatal: (error) => exitFatal(log, error), calls,
   };
   server.addService(kvServiceDefinition(), createKvService({
-    ...rpc, nodeId: config.nodeId, host, router, leaseReads: config.leaseReads, admission: space.admission,
+    ...rpc, nodeId: config.nodeId, host, router, leaseReads: config.leaseReads, admission: alarmParts.admission,
     status: { nodeId: config.nodeId, host, router, dbPath, version: packageVersion(), addressOf },
   }));
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, maps, addressOf,
-    configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: space.calls }));
+    configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
   const port = await bind(server, config.listen);
   host.start();
   for (const part of control) part.start();
@@ -117,14 +117,15 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
 /**
  * The node's one Alarms registry, loaded from and saved to its data dir (alarm-store.ts), and what
  * reads and raises it: the space quota check, the poll of peers' alarms, the write admission rule
- * handed to the Kv service and the ListAlarms/DisarmAlarm calls handed to the Cluster service. The
- * consistency check raises its CORRUPT alarms into the same registry.
+ * handed to the Kv service and the ListAlarms/DisarmAlarm calls handed to the Cluster service.
+ * Anything else that raises or honours alarms (the consistency check's CORRUPT) takes `alarms`
+ * from here: one registry per node, so list, disarm and the alarm file see every alarm.
  */
-function spaceControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger) {
+function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger) {
   const alarmLog = log.child({ component: 'alarms' });
   const alarms = openAlarms(config.dataDir, (err) => alarmLog.error({ err }, 'could not save the alarms; they hold until the process exits'));
   for (const alarm of alarms.list()) alarmLog.warn({ kind: alarm.kind, group: alarm.group, reason: alarm.reason }, 'alarm still raised from before the restart');
-  const quota = new SpaceQuota({ self, quotaBytes: config.quotaBytes, usedBytes: () => storage.db.usedBytes(), alarms, log: alarmLog });
+  const quota = new SpaceQuota({ quotaBytes: config.quotaBytes, usedBytes: () => storage.db.usedBytes(), alarms, log: alarmLog });
   const peerAlarms = new PeerAlarms(self, peers, alarmLog);
   const admission = new WriteAdmission({ self, alarms, quota, peerAlarm: (node) => peerAlarms.alarmOf(node, 'NOSPACE') });
   const calls = new AlarmCalls({ self, alarms, quota, peerAlarms: () => peerAlarms.all(), log: alarmLog });

@@ -9,7 +9,6 @@
  * The alarm stays until an operator disarms it (`kvctl alarm disarm`), as in etcd: disarming
  * while still over the quota only lets the next check raise it again.
  */
-import type { NodeId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { Alarm, Alarms } from './alarms.js';
 
@@ -18,7 +17,6 @@ export const QUOTA_CHECK_INTERVAL_MS = 1_000;
 const MEASURE_AGE_MS_MAX = 100;
 
 export interface SpaceQuotaOptions {
-  readonly self: NodeId;
   /** 0: no quota. */
   readonly quotaBytes: number;
   /** Bytes the database uses now (StorageDatabase.usedBytes). */
@@ -70,7 +68,7 @@ export class SpaceQuota {
 
   private raise(reason: string): void {
     const raised = this.options.alarms.raise({ kind: 'NOSPACE', reason, raisedAtMs: Date.now() });
-    if (raised) this.options.log.error({ node: this.options.self, reason }, 'space quota reached: NOSPACE alarm raised, writes that add data are refused');
+    if (raised) this.options.log.error({ reason }, 'space quota reached: NOSPACE alarm raised, writes that add data are refused');
   }
 
   private now(): number {

@@ -81,5 +81,6 @@ export class WriteAdmission {
 }
 
 function noSpace(node: NodeId, alarm: Alarm, now: string): KvError {
-  return new KvError('NOSPACE', `Cannot accept the write: node ${node} is out of space (NOSPACE alarm: ${alarm.reason}${now}); delete data, then run 'kvctl alarm disarm'`);
+  // No advice here: kvctl and the README's error table say what to do (delete data, then disarm).
+  return new KvError('NOSPACE', `Cannot accept the write: node ${node} is out of space (NOSPACE alarm: ${alarm.reason}${now})`);
 }

@@ -27,7 +27,7 @@ const log = createRootLogger('silent');
 function setup(options: { usedBytes?: number; quotaBytes?: number; peer?: Partial<Record<number, Alarm>> } = {}) {
   const alarms = new Alarms();
   const usage = { bytes: options.usedBytes ?? 0 };
-  const quota = new SpaceQuota({ self, quotaBytes: options.quotaBytes ?? 1000, usedBytes: () => usage.bytes, alarms, log, nowMs: () => 0 });
+  const quota = new SpaceQuota({ quotaBytes: options.quotaBytes ?? 1000, usedBytes: () => usage.bytes, alarms, log, nowMs: () => 0 });
   const admission = new WriteAdmission({ self, alarms, quota, peerAlarm: (node: NodeId) => options.peer?.[node] });
   const refusal = (body: KvCommandBody, replicas = [self, nodeId(2), nodeId(3)]): KvError | null => {
     try {
@@ -68,7 +68,7 @@ describe('WriteAdmission.check()', () => {
     alarms.raise(noSpace);
     for (const body of [put, batch, cas, putOnFailure]) expect(refusal(body)?.code).toBe('NOSPACE');
     expect(refusal(put)?.message).toBe(
-      "Cannot accept the write: node 1 is out of space (NOSPACE alarm: the database uses 2000 bytes, at or over its quota of 1000 bytes (--quota-bytes); it uses 900 bytes now); delete data, then run 'kvctl alarm disarm'",
+      'Cannot accept the write: node 1 is out of space (NOSPACE alarm: the database uses 2000 bytes, at or over its quota of 1000 bytes (--quota-bytes); it uses 900 bytes now)',
     );
   });
 
