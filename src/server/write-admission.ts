@@ -9,7 +9,10 @@
  *
  * Not client writes, and so never refused here: Raft's own entries (a new leader's empty entry,
  * membership changes) and shard-map changes (joins, moves, splits, decommissions), all small, and
- * exactly what moves replicas off a full node so the cluster can recover.
+ * exactly what moves replicas off a full node so the cluster can recover. Sessions have no write
+ * of their own (a session starts with its first write), so there is nothing to allow for them; a
+ * retry of a session write that already applied is refused like a new one, which the SDK reports
+ * as an unknown outcome since an earlier attempt may have applied.
  */
 import { KvError } from '../shared/errors.js';
 import type { GroupId, NodeId } from '../shared/ids.js';
