@@ -25,7 +25,10 @@ export class AlarmCalls {
   list(request: Obj): Obj {
     const { self, alarms, quota, peerAlarms } = this.options;
     const localOnly = decoded(() => req.bool(request, 'localOnly'));
-    const peers = localOnly ? [] : [...peerAlarms()].sort(([a], [b]) => a - b).flatMap(([node, list]) => list.map((a) => alarmInfo(node, a)));
+    // Peers' NOSPACE alarms only: those are what refuse this node's writes; a peer's CORRUPT
+    // alarm concerns that peer's replica alone.
+    const learned = localOnly ? [] : [...peerAlarms()].sort(([a], [b]) => a - b);
+    const peers = learned.flatMap(([node, list]) => list.filter((a) => a.kind === 'NOSPACE').map((a) => alarmInfo(node, a)));
     return {
       nodeId: String(self), alarms: [...alarms.list().map((a) => alarmInfo(self, a)), ...peers],
       quotaBytes: String(quota.quotaBytes), usedBytes: String(quota.usedBytes()),
