@@ -5,6 +5,7 @@
  * message on stderr and an exit code (0 ok, 1 error, 2 usage, 3 not found, 4 compare failed).
  */
 import { commandWord, parseCommandLine, parseDuration, parseEncoding, parseEndpoints, parseOutput, TIMEOUT_DEFAULT, UsageError, type Flags } from './commands/args.js';
+import { alarmCommand } from './commands/alarm.js';
 import { casCommand } from './commands/cas.js';
 import { checkCommand } from './commands/check.js';
 import { clientFactory, EXIT, type Command, type CommandContext, type ExitCode } from './commands/context.js';
@@ -25,7 +26,7 @@ import { Printer } from './output/printer.js';
 
 const COMMANDS: readonly Command[] = [
   getCommand, putCommand, delCommand, scanCommand, txnCommand, casCommand, watchCommand,
-  memberCommand, endpointCommand, shardCommand, leaderCommand, snapshotCommand, checkCommand,
+  memberCommand, endpointCommand, shardCommand, leaderCommand, snapshotCommand, checkCommand, alarmCommand,
 ];
 
 /** Stdin bytes for put and txn; bounded so a mistaken pipe cannot exhaust memory. */

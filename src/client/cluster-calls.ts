@@ -6,8 +6,8 @@
  */
 import type { CallRunner, CallSpec, Route } from './call-runner.js';
 import {
-  decodeMemberList, decodeShardMap, decodeSnapshotChunk, decodeStatus, mergeShardMaps, UNSHARDED_MAP,
-  type EndpointStatus, type MemberList, type ShardMapInfo, type SnapshotChunk,
+  decodeMemberList, decodeNodeAlarms, decodeShardMap, decodeSnapshotChunk, decodeStatus, mergeShardMaps, UNSHARDED_MAP,
+  type EndpointStatus, type MemberList, type NodeAlarms, type ShardMapInfo, type SnapshotChunk,
 } from './cluster-types.js';
 import { GRPC_STATUS, KvClientError, UnreachableError } from './errors.js';
 import type { LeaderCache } from './leader-cache.js';
@@ -212,4 +212,37 @@ export async function changeShardMap(core: ClientCore, method: ShardMapMethod, r
   const spec = { ...clusterSpec(core, `${method} ${JSON.stringify(request)}`, method, request, options, true), answeredByLeader: false };
   const { response } = await core.runner.run(spec);
   return { epoch: Number(response['epoch'] ?? 0), newGroupId: Number(response['newGroupId'] ?? 0) };
+}
+
+/**
+ * Which alarms `alarmDisarm` clears: of one kind (default every kind), of one group's replica
+ * (default every alarm of that kind, node-wide ones included).
+ *
+ * @example
+ * ```ts
+ * await client.alarmDisarm('127.0.0.1:7001', { kind: 'NOSPACE' });
+ * ```
+ */
+export interface AlarmDisarmOptions extends AdminOptions {
+  readonly kind?: 'NOSPACE' | 'CORRUPT';
+  readonly group?: number;
+}
+
+/** One endpoint's alarms (its own, then the peers' NOSPACE alarms it learned), its quota and usage. */
+export async function alarms(core: ClientCore, endpoint: string, options: AdminOptions = {}): Promise<NodeAlarms> {
+  const { response } = await core.runner.run({
+    name: 'alarm list', kind: 'read', route: { endpoint }, group: GROUP, answeredByLeader: false, attemptsMax: 1, request: {},
+    send: (stub, r, o) => stub.callCluster('ListAlarms', r, o), deadlineMs: core.deadlineMs(options), ...signalOf(options),
+  });
+  return decodeNodeAlarms(endpoint, response);
+}
+
+/** Disarms one endpoint's own alarms; answers how many and what is left. Safe to repeat. */
+export async function alarmDisarm(core: ClientCore, endpoint: string, options: AlarmDisarmOptions = {}): Promise<NodeAlarms> {
+  const request = { kind: options.kind ?? '', hasGroup: options.group !== undefined, groupId: String(options.group ?? 0) };
+  const { response } = await core.runner.run({
+    name: 'alarm disarm', kind: 'read', route: { endpoint }, group: GROUP, answeredByLeader: false, attemptsMax: 1, request,
+    send: (stub, r, o) => stub.callCluster('DisarmAlarm', r, o), deadlineMs: core.deadlineMs(options), ...signalOf(options),
+  });
+  return decodeNodeAlarms(endpoint, response);
 }

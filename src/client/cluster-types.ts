@@ -210,3 +210,49 @@ export function mergeShardMaps(maps: readonly ShardMapInfo[]): ShardMapInfo {
   });
   return { ...newest, groups };
 }
+
+/**
+ * One alarm a node reports (`kvctl alarm list`): NOSPACE (its space quota is reached: writes that
+ * add data are refused) or CORRUPT (a replica failed the consistency check).
+ *
+ * @example
+ * ```ts
+ * for (const a of (await client.alarms('127.0.0.1:7001')).alarms) console.log(a.nodeId, a.kind, a.reason);
+ * ```
+ */
+export interface AlarmInfo {
+  /** The node that raised it. */
+  readonly nodeId: number;
+  readonly kind: string;
+  /** The group whose replica it concerns; null: the whole node. */
+  readonly group: number | null;
+  readonly reason: string;
+  readonly raisedAtMs: number;
+}
+
+/** What one node answers to ListAlarms or DisarmAlarm. */
+export interface NodeAlarms {
+  readonly endpoint: string;
+  readonly nodeId: number;
+  /** Its own alarms, then (ListAlarms only) the other nodes' NOSPACE alarms it learned. */
+  readonly alarms: readonly AlarmInfo[];
+  /** ListAlarms: the node's --quota-bytes (0: none) and the bytes its database uses. */
+  readonly quotaBytes: number;
+  readonly usedBytes: number;
+  /** DisarmAlarm: how many alarms it disarmed. */
+  readonly disarmed: number;
+}
+
+function decodeAlarm(message: unknown): AlarmInfo {
+  return {
+    nodeId: u64(message, 'nodeId'), kind: stringField(message, 'kind'), group: boolField(message, 'hasGroup') ? u64(message, 'groupId') : null,
+    reason: stringField(message, 'reason'), raisedAtMs: u64(message, 'raisedAtMs'),
+  };
+}
+
+export function decodeNodeAlarms(endpoint: string, response: Message): NodeAlarms {
+  return {
+    endpoint, nodeId: u64(response, 'nodeId'), alarms: listField(response, 'alarms').map(decodeAlarm),
+    quotaBytes: u64(response, 'quotaBytes'), usedBytes: u64(response, 'usedBytes'), disarmed: u64(response, 'disarmed'),
+  };
+}

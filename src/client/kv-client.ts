@@ -16,7 +16,7 @@
 import { loadKeyHasher } from '../shard/hasher.js';
 import { CallRunner } from './call-runner.js';
 import * as cluster from './cluster-calls.js';
-import type { EndpointStatus, MemberList, ShardMapInfo, SnapshotChunk } from './cluster-types.js';
+import type { EndpointStatus, MemberList, NodeAlarms, ShardMapInfo, SnapshotChunk } from './cluster-types.js';
 import { DataCalls, seedLeaders, type DataCall } from './data-calls.js';
 import { EndpointPool } from './endpoint-pool.js';
 import { GRPC_STATUS, KvClientError } from './errors.js';
@@ -399,6 +399,32 @@ export class KvClient {
   }
 
   /**
+   * One endpoint's alarms: its own, then the NOSPACE alarms it learned from other nodes; with its
+   * space quota and how much of it the database uses.
+   *
+   * @example
+   * ```ts
+   * const { alarms, usedBytes, quotaBytes } = await client.alarms('127.0.0.1:7001');
+   * ```
+   */
+  alarms(endpoint: string, options: WriteOptions = {}): Promise<NodeAlarms> {
+    return cluster.alarms(this.core, endpoint, options);
+  }
+
+  /**
+   * Disarms one endpoint's own alarms (all, or of one kind or group). A NOSPACE alarm comes back at
+   * the node's next quota check if it is still over its quota.
+   *
+   * @example
+   * ```ts
+   * const { disarmed } = await client.alarmDisarm('127.0.0.1:7001', { kind: 'NOSPACE' });
+   * ```
+   */
+  alarmDisarm(endpoint: string, options: cluster.AlarmDisarmOptions = {}): Promise<NodeAlarms> {
+    return cluster.alarmDisarm(this.core, endpoint, options);
+  }
+
+  /**
    * Closes every connection; later calls fail.
    *
    * @example
@@ -439,6 +465,6 @@ export type { RetryOptions } from './retry-policy.js';
 export { describeKey } from './write-results.js';
 export type { BatchItem, BatchResult, DeleteResult, PutOptions, PutResult, WriteResult } from './write-results.js';
 export type { Bytes, KeyValue, RangeSelector, ResponseHeader } from './wire.js';
-export type { EndpointStatus, Member, MemberList, Role, ShardGroup, ShardMapInfo, ShardRange, SnapshotChunk } from './cluster-types.js';
-export type { EndpointHealth, GroupOptions } from './cluster-calls.js';
+export type { AlarmInfo, EndpointStatus, Member, MemberList, NodeAlarms, Role, ShardGroup, ShardMapInfo, ShardRange, SnapshotChunk } from './cluster-types.js';
+export type { AlarmDisarmOptions, EndpointHealth, GroupOptions } from './cluster-calls.js';
 export type { LeaderEntry } from './leader-cache.js';

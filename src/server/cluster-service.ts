@@ -17,6 +17,7 @@ import * as req from './requests.js';
 import type { Router } from './router.js';
 import type { MetaMap } from './meta-map.js';
 import { ShardMapCalls } from './shard-map-calls.js';
+import type { AlarmCalls } from './alarm-calls.js';
 import { header } from './responses.js';
 import { decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
 
@@ -30,6 +31,8 @@ export interface ClusterServiceOptions extends RpcContext {
   readonly transportStats: () => TransportStats;
   /** Addresses from this node's configuration, for members whose address the log does not carry. */
   readonly configuredAddress: (node: NodeId) => string | undefined;
+  /** ListAlarms and DisarmAlarm over the node's one Alarms (main.ts). */
+  readonly alarmCalls: AlarmCalls;
 }
 
 const SNAPSHOT_STREAM_CHUNK_BYTES = 1024 * 1024;
@@ -60,6 +63,8 @@ export function createClusterService(options: ClusterServiceOptions): UntypedSer
     SnapshotSave: (call: ServerWritableStream<unknown, unknown>) => {
       handlers.snapshotSave(call).catch((error: unknown) => call.destroy(toStreamError(options, error)));
     },
+    ListAlarms: unary(options, 'ListAlarms', (r) => Promise.resolve(options.alarmCalls.list(r))),
+    DisarmAlarm: unary(options, 'DisarmAlarm', (r) => Promise.resolve(options.alarmCalls.disarm(r))),
   };
 }
 

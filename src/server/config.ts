@@ -43,7 +43,15 @@ export interface ServerConfig {
   readonly balanceLeaders: boolean;
   /** Let idle data groups stop heartbeating (sharded clusters only; see docs/sharding.md). */
   readonly quiesce: boolean;
+  /**
+   * Space quota: bytes the node's database may use (SQLite pages in use) before a NOSPACE alarm
+   * refuses writes that add data; 0 turns it off.
+   */
+  readonly quotaBytes: number;
 }
+
+/** Smallest nonzero --quota-bytes: below it a fresh node's own schema and Raft state would trip it. */
+export const QUOTA_BYTES_MIN = 1024 * 1024;
 
 export const defaultServerConfig = {
   clusterId: 'raftkv',
@@ -66,6 +74,9 @@ export const defaultServerConfig = {
   replicas: 3,
   balanceLeaders: true,
   quiesce: true,
+  // etcd's default backend quota: large enough that nobody meets it by accident, small enough
+  // that a node refuses writes long before a typical disk fills.
+  quotaBytes: 2 * 1024 * 1024 * 1024,
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -78,6 +89,7 @@ const FLAG_NAMES: Record<string, string> = {
   'pending-proposals-max': 'pendingProposalsMax', 'default-deadline-ms': 'defaultDeadlineMs',
   'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'snapshot-log-bytes': 'snapshotLogBytes', 'lease-reads': 'leaseReads',
   groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders', quiesce: 'quiesce',
+  'quota-bytes': 'quotaBytes',
 };
 
 export class ConfigError extends Error {
@@ -180,11 +192,19 @@ function validate(sources: readonly Source[]): ServerConfig {
     pendingProposalsMax: int('pendingProposalsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
     sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), snapshotLogBytes: int('snapshotLogBytes', 64 * 1024), leaseReads: bool('leaseReads'),
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
-    quiesce: bool('quiesce'),
+    quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),
   };
 }
 
 type Picked = { value: unknown; from: string } | undefined;
+
+function quota(picked: Picked): number {
+  const bytes = toInt('quotaBytes', picked, 0, Number.MAX_SAFE_INTEGER);
+  if (bytes !== 0 && bytes < QUOTA_BYTES_MIN) {
+    throw new ConfigError(`Setting quotaBytes from ${picked?.from ?? 'defaults'} must be 0 (off) or at least ${QUOTA_BYTES_MIN}, got "${String(picked?.value)}"`);
+  }
+  return bytes;
+}
 
 function toInt(key: string, picked: Picked, min: number, max: number): number {
   if (picked === undefined) throw new ConfigError(`Setting ${key} is required`);

@@ -19,6 +19,7 @@ import type { Router } from './router.js';
 import { mergePages } from '../shard/range-merge.js';
 import { confirmRead, proposeKv } from './group-calls.js';
 import type { RingBounds } from '../storage/apply-state.js';
+import type { WriteAdmission } from './write-admission.js';
 
 export interface KvServiceOptions extends RpcContext {
   readonly nodeId: number;
@@ -26,6 +27,8 @@ export interface KvServiceOptions extends RpcContext {
   readonly router: Router;
   readonly leaseReads: boolean;
   readonly status: StatusContext;
+  /** Refuses writes that add data while a replica of their group is out of space (NOSPACE). */
+  readonly admission: WriteAdmission;
 }
 
 export function createKvService(options: KvServiceOptions): UntypedServiceImplementation {
@@ -56,6 +59,8 @@ class KvHandlers {
 
   private async write(body: KvCommandBody, session: SessionRef | undefined, deadlineMs: number): Promise<{ driver: GroupDriver; applied: AppliedEntry }> {
     const driver = this.driverFor(keysOf(body, this.options.router.sharded), body.type);
+    const { voters, learners } = driver.core.status().conf;
+    this.options.admission.check(driver.group, [...voters, ...learners], body);
     const command = { ...body, timeMs: Date.now(), ...(session === undefined ? {} : { session }) };
     return { driver, applied: await proposeKv(this.options.host, driver, command, deadlineMs) };
   }

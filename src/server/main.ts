@@ -29,6 +29,11 @@ import { MetaMap } from './meta-map.js';
 import { GC_INTERVAL_MS, ReplicaGc } from './replica-gc.js';
 import { MOVE_INTERVAL_MS, ReplicaMover } from './replica-mover.js';
 import { CallTracker, type RpcContext } from './rpc.js';
+import { AlarmCalls } from './alarm-calls.js';
+import { openAlarms } from './alarm-store.js';
+import { PEER_ALARM_POLL_MS, PeerAlarms } from './peer-alarms.js';
+import { QUOTA_CHECK_INTERVAL_MS, SpaceQuota } from './space-quota.js';
+import { WriteAdmission } from './write-admission.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -75,7 +80,8 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   transport.setPeers(groups.peers());
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
   const router = new Router(host, maps, hasher);
-  const control = sharded ? shardControl(config, self, { host, storage, maps, log }) : [];
+  const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log);
+  const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
   const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
   const calls = new CallTracker();
   const rpc: RpcContext = {
@@ -83,11 +89,11 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     onFatal: (error) => exitFatal(log, error), calls,
   };
   server.addService(kvServiceDefinition(), createKvService({
-    ...rpc, nodeId: config.nodeId, host, router, leaseReads: config.leaseReads,
+    ...rpc, nodeId: config.nodeId, host, router, leaseReads: config.leaseReads, admission: alarmParts.admission,
     status: { nodeId: config.nodeId, host, router, dbPath, version: packageVersion(), addressOf },
   }));
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, maps, addressOf,
-    configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats() }));
+    configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
   const port = await bind(server, config.listen);
   host.start();
   for (const part of control) part.start();
@@ -106,6 +112,25 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     log.info({}, 'stopped');
   };
   return { port, stop };
+}
+
+/**
+ * The node's one Alarms registry, loaded from and saved to its data dir (alarm-store.ts), and what
+ * reads and raises it: the space quota check, the poll of peers' alarms, the write admission rule
+ * handed to the Kv service and the ListAlarms/DisarmAlarm calls handed to the Cluster service.
+ * Anything else that raises or honours alarms (the consistency check's CORRUPT) takes `alarms`
+ * from here: one registry per node, so list, disarm and the alarm file see every alarm.
+ */
+function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger) {
+  const alarmLog = log.child({ component: 'alarms' });
+  const alarms = openAlarms(config.dataDir, (err) => alarmLog.error({ err }, 'could not save the alarms; they hold until the process exits'));
+  for (const alarm of alarms.list()) alarmLog.warn({ kind: alarm.kind, group: alarm.group, reason: alarm.reason }, 'alarm still raised from before the restart');
+  const quota = new SpaceQuota({ quotaBytes: config.quotaBytes, usedBytes: () => storage.db.usedBytes(), alarms, log: alarmLog });
+  const peerAlarms = new PeerAlarms(self, peers, alarmLog);
+  const admission = new WriteAdmission({ self, alarms, quota, peerAlarm: (node) => peerAlarms.alarmOf(node, 'NOSPACE') });
+  const calls = new AlarmCalls({ self, alarms, quota, peerAlarms: () => peerAlarms.all(), log: alarmLog });
+  const parts = [new Periodic(QUOTA_CHECK_INTERVAL_MS, () => quota.check()), new Periodic(PEER_ALARM_POLL_MS, () => peerAlarms.round(), () => peerAlarms.close())];
+  return { alarms, admission, calls, parts };
 }
 
 /**

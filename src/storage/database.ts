@@ -88,6 +88,18 @@ export class StorageDatabase {
     }
   }
 
+  /**
+   * Bytes the database's pages in use take (free pages not counted, committed WAL frames counted):
+   * what the space quota measures. Deleting data lowers it, and the file only grows once it passes
+   * the file's size, since SQLite reuses free pages first. Reads two header fields: cheap.
+   */
+  usedBytes(): number {
+    const pages = Number(this.statement('PRAGMA page_count').pluck().get());
+    const free = Number(this.statement('PRAGMA freelist_count').pluck().get());
+    const pageBytes = Number(this.statement('PRAGMA page_size').pluck().get());
+    return (pages - free) * pageBytes;
+  }
+
   close(): void {
     this.statements.clear();
     this.sqlite.close();

@@ -29,6 +29,8 @@ describe('loadConfig()', () => {
     { argv: [...base, '--peers', '1=127.0.0.1:7001,x'], message: /peers from flags must look like/ },
     { argv: [...base, '--config', '/nonexistent/raftkv.json'], message: /Cannot read config file "\/nonexistent\/raftkv.json"/ },
     { argv: ['--listen', '127.0.0.1:1'], message: /nodeId is required/ },
+    { argv: [...base, '--quota-bytes', '1000'], message: /quotaBytes from flags must be 0 \(off\) or at least 1048576, got "1000"/ },
+    { argv: [...base, '--quota-bytes', '-1'], message: /quotaBytes from flags must be an integer in \[0, / },
   ])('rejects $argv with a message naming the setting', ({ argv, message }) => {
     expect(() => loadConfig(argv, {})).toThrow(message);
   });
@@ -38,6 +40,12 @@ describe('loadConfig()', () => {
     const file = join(dir, 'c.json');
     writeFileSync(file, JSON.stringify({ tickMS: 20 }));
     expect(() => loadConfig([...base, '--config', file], {})).toThrow(/Unknown setting "tickMS"/);
+  });
+
+  it('reads --quota-bytes from flag, environment or file; 2 GiB by default, 0 turns it off', () => {
+    expect(loadConfig(base, {}).quotaBytes).toBe(2 * 1024 ** 3);
+    expect(loadConfig(base, { RAFTKV_QUOTA_BYTES: '0' }).quotaBytes).toBe(0);
+    expect(loadConfig([...base, '--quota-bytes', '1048576'], { RAFTKV_QUOTA_BYTES: '0' }).quotaBytes).toBe(1024 * 1024);
   });
 
   it('accepts --join without peers for a node that waits to be added', () => {
