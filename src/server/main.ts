@@ -29,6 +29,7 @@ import { MetaMap } from './meta-map.js';
 import { GC_INTERVAL_MS, ReplicaGc } from './replica-gc.js';
 import { MOVE_INTERVAL_MS, ReplicaMover } from './replica-mover.js';
 import { CallTracker, type RpcContext } from './rpc.js';
+import { connectionLimitOptions } from './connection-limits.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -60,6 +61,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const configured = new Map<NodeId, string>([...config.peers].map(([id, addr]) => [nodeId(id), addr]));
   const server = new grpc.Server({
     ...peerServerOptions(),
+    ...connectionLimitOptions(),
     'grpc.max_receive_message_length': Math.max(Number(peerServerOptions()['grpc.max_receive_message_length']), config.requestBytesMax * 2),
   });
   const self = nodeId(config.nodeId);
