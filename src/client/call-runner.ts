@@ -254,7 +254,7 @@ export class CallRunner {
     }
     if (Date.now() >= state.deadlineAt) {
       const after = last === undefined ? '' : `; last error: ${messageOf(last)}`;
-      return new KvClientError('TIMEOUT', `Cannot finish the ${spec.name}: the deadline of ${spec.deadlineMs} ms passed after ${state.attempts} attempt(s)${after}`, { grpcCode: GRPC_STATUS.DEADLINE_EXCEEDED, cause: last });
+      return new KvClientError('TIMEOUT', `Cannot finish the ${spec.name}: the deadline of ${spec.statedDeadlineMs ?? spec.deadlineMs} ms passed after ${state.attempts} attempt(s)${after}`, { grpcCode: GRPC_STATUS.DEADLINE_EXCEEDED, cause: last });
     }
     return last instanceof Error ? last : new KvClientError('INTERNAL', `Cannot finish the ${spec.name} after ${state.attempts} attempt(s)`);
   }

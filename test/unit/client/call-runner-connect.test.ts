@@ -1,8 +1,9 @@
 // Goal: a call to a group whose leader the client does not know (the typical put through a node
 // that lacks the key's group: that node's shard map names no leader for it) does not pay for a
 // new connection after each NOT_LEADER: the runner starts connecting to every replica of the group
-// before its first guess, so the redirect finds its connection already being set up. Method: a
-// fake endpoint source that records, in order, connects and sends.
+// before its first guess, so the redirect finds its connection already being set up; and a call whose
+// time ran out names the deadline its caller asked for. Method: a fake endpoint source that records,
+// in order, connects and sends.
 import { describe, expect, it } from 'vitest';
 import { CallRunner, type CallSpec, type EndpointSource } from '../../../src/client/call-runner.js';
 import { KvClientError } from '../../../src/client/errors.js';
@@ -55,5 +56,14 @@ describe('CallRunner with no leader known for the group', () => {
     const { runner, spec, events } = setup(leaders);
     await runner.run(spec);
     expect(events).toEqual(['send n2:1']);
+  });
+});
+
+describe('CallRunner deadline message', () => {
+  it('names the deadline the caller asked for, not what was left of it when the call began', async () => {
+    const { runner, spec } = setup();
+    const error = await runner.run({ ...spec, deadlineMs: 0, statedDeadlineMs: 5_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KvClientError);
+    expect((error as KvClientError).message).toBe('Cannot finish the put of key "k": the deadline of 5000 ms passed after 0 attempt(s)');
   });
 });
