@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from '../server/config.js';
 import { packageVersion, runServer } from '../server/main.js';
+import { DataFileError } from '../storage/database.js';
 import { parseDevFlags, runDevCluster } from './dev-cluster.js';
 
 const USAGE = `usage:
@@ -48,6 +49,10 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`raftkv: ${error.message}`);
     process.exit(2);
+  }
+  if (error instanceof DataFileError) {
+    console.error(`raftkv: ${error.message}`);
+    process.exit(1);
   }
   console.error('raftkv:', error);
   process.exit(1);

@@ -61,6 +61,8 @@ export interface EndpointSource {
   stub(address: string): KvStub;
   /** The next configured endpoint, round-robin. */
   next(): string;
+  /** Starts connecting to `address` if not connected yet, without sending anything. */
+  connect?(address: string): void;
 }
 
 export interface RunnerContext {
@@ -190,6 +192,11 @@ export class CallRunner {
     }
     const candidates = spec.candidates?.() ?? [];
     if (candidates.length > 0) {
+      // The leader is unknown, so this attempt is a guess, and a wrong guess answers NOT_LEADER
+      // naming another replica. Connect to every replica now: the redirect then finds its
+      // connection open instead of setting one up after the refusal, in series (under CPU load a
+      // new connection cost seconds, and puts to groups the contacted node lacked ran out of time).
+      if (spec.route === 'leader') for (const candidate of candidates) this.context.pool.connect?.(candidate);
       // In order from the attempt number: the preferred leader first, then the next replica.
       for (let i = 0; i < candidates.length; i++) {
         const candidate = candidates[(state.attempts + i) % candidates.length];
@@ -247,7 +254,7 @@ export class CallRunner {
     }
     if (Date.now() >= state.deadlineAt) {
       const after = last === undefined ? '' : `; last error: ${messageOf(last)}`;
-      return new KvClientError('TIMEOUT', `Cannot finish the ${spec.name}: the deadline of ${spec.deadlineMs} ms passed after ${state.attempts} attempt(s)${after}`, { grpcCode: GRPC_STATUS.DEADLINE_EXCEEDED, cause: last });
+      return new KvClientError('TIMEOUT', `Cannot finish the ${spec.name}: the deadline of ${spec.statedDeadlineMs ?? spec.deadlineMs} ms passed after ${state.attempts} attempt(s)${after}`, { grpcCode: GRPC_STATUS.DEADLINE_EXCEEDED, cause: last });
     }
     return last instanceof Error ? last : new KvClientError('INTERNAL', `Cannot finish the ${spec.name} after ${state.attempts} attempt(s)`);
   }

@@ -38,6 +38,11 @@ export class EndpointPool {
     return stub;
   }
 
+  /** Starts connecting to `address` (a channel to it is made if needed) without sending a call. */
+  connect(address: string): void {
+    if (!this.closed) this.stub(address).connect();
+  }
+
   /** The next configured endpoint in round-robin order. */
   next(): string {
     const address = this.endpoints[this.cursor % this.endpoints.length];

@@ -138,6 +138,11 @@ export class KvStub {
     }
   }
 
+  /** Starts connecting the channel if it is idle, so a later call need not wait for the connection. */
+  connect(): void {
+    this.kv.getChannel().getConnectivityState(true);
+  }
+
   /** Closes the channel (shared by both services). */
   close(): void {
     this.kv.close();

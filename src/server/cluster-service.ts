@@ -19,7 +19,7 @@ import type { MetaMap } from './meta-map.js';
 import { ShardMapCalls } from './shard-map-calls.js';
 import type { AlarmCalls } from './alarm-calls.js';
 import { header } from './responses.js';
-import { decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
+import { checkedRequest, decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
 
 export interface ClusterServiceOptions extends RpcContext {
   readonly nodeId: number;
@@ -61,7 +61,9 @@ export function createClusterService(options: ClusterServiceOptions): UntypedSer
     ReplicaMove: unary(options, 'ReplicaMove', (r, d) => mapCalls.move(r, d)),
     Split: unary(options, 'Split', (r, d) => mapCalls.split(r, d)),
     SnapshotSave: (call: ServerWritableStream<unknown, unknown>) => {
-      handlers.snapshotSave(call).catch((error: unknown) => call.destroy(toStreamError(options, error)));
+      // grpc-js turns an 'error' emitted on a server stream into the call's status; destroy() would
+      // skip sending any status, and the caller would wait for its deadline.
+      handlers.snapshotSave(call).catch((error: unknown) => call.emit('error', toStreamError(options, error)));
     },
     ListAlarms: unary(options, 'ListAlarms', (r) => Promise.resolve(options.alarmCalls.list(r))),
     DisarmAlarm: unary(options, 'DisarmAlarm', (r) => Promise.resolve(options.alarmCalls.disarm(r))),
@@ -180,7 +182,7 @@ class ClusterHandlers {
 
   /** Produces a snapshot file of the applied state and streams it; the file is removed after. */
   async snapshotSave(call: ServerWritableStream<unknown, unknown>): Promise<void> {
-    const driver = this.driver(req.obj(call.request, 'request'));
+    const driver = this.driver(checkedRequest(this.options, call.request));
     if (driver.producing || driver.installing) {
       throw new KvError('OVERLOADED', 'Cannot save a snapshot now: one is being produced or installed for this group; retry shortly');
     }

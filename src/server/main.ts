@@ -34,6 +34,7 @@ import { openAlarms } from './alarm-store.js';
 import { PEER_ALARM_POLL_MS, PeerAlarms } from './peer-alarms.js';
 import { QUOTA_CHECK_INTERVAL_MS, SpaceQuota } from './space-quota.js';
 import { WriteAdmission } from './write-admission.js';
+import { connectionLimitOptions } from './connection-limits.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -65,6 +66,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const configured = new Map<NodeId, string>([...config.peers].map(([id, addr]) => [nodeId(id), addr]));
   const server = new grpc.Server({
     ...peerServerOptions(),
+    ...connectionLimitOptions(),
     'grpc.max_receive_message_length': Math.max(Number(peerServerOptions()['grpc.max_receive_message_length']), config.requestBytesMax * 2),
   });
   const self = nodeId(config.nodeId);

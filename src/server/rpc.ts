@@ -8,6 +8,7 @@ import { status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js'
 import { InvariantError } from '../shared/assert.js';
 import { KvError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { UndecodableRequest } from '../transport/proto-loader.js';
 import * as req from './requests.js';
 import { toServiceError } from './status-mapping.js';
 
@@ -49,8 +50,9 @@ export function deadlineMsOf(call: { getDeadline(): Date | number }, fallbackMs:
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : fallbackMs;
 }
 
-/** Checks the request against the size bound before any handler looks at it. */
-export function checkedRequest(context: RpcContext, request: unknown): Obj {
+/** Checks the request decoded and is within the size bound before any handler looks at it. */
+export function checkedRequest(context: Pick<RpcContext, 'requestBytesMax'>, request: unknown): Obj {
+  if (request instanceof UndecodableRequest) throw new KvError('INVALID_ARGUMENT', request.reason, { field: 'request' });
   const body = req.obj(request, 'request');
   const bytes = req.payloadBytes(body);
   if (bytes > context.requestBytesMax) {

@@ -11,6 +11,29 @@ import type { SqlRow } from './sql-row.js';
 
 export type Statement = Database.Statement<unknown[], SqlRow>;
 
+/** SQLite's answers for a file that is not, or no longer, a readable database. */
+const DAMAGED_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_IOERR_SHORT_READ']);
+
+/**
+ * The data file is damaged (garbage, truncated, overwritten): the node cannot start on it, and
+ * only the operator can choose between restoring a backup and re-seeding this replica. The message
+ * names the file, SQLite's code and both ways out; `raftkv serve` prints it and exits 1.
+ */
+export class DataFileError extends Error {
+  override readonly name = 'DataFileError';
+
+  constructor(readonly path: string, readonly sqliteCode: string, cause: Error) {
+    super(`Cannot open the data file "${path}": ${cause.message} (${sqliteCode}); it is damaged or not a raftkv database. ` +
+      'Restore the data directory from a backup, or remove this node from the cluster, delete its data directory and add it again as a new member', { cause });
+  }
+
+  /** The DataFileError for a SQLite error that says the file is damaged, else undefined. */
+  static from(path: string, error: unknown): DataFileError | undefined {
+    if (!(error instanceof Database.SqliteError) || !DAMAGED_CODES.has(error.code)) return undefined;
+    return new DataFileError(path, error.code, error);
+  }
+}
+
 export class StorageDatabase {
   private readonly statements = new Map<string, Statement>();
 
@@ -20,9 +43,17 @@ export class StorageDatabase {
     readonly path: string,
   ) {}
 
-  /** Opens or creates the database file. */
+  /** Opens or creates the database file; a damaged file throws DataFileError naming it. */
   static open(path: string): StorageDatabase {
     assert(path !== ':memory:' && path !== '', 'StorageDatabase needs a file: snapshots read it from a second connection');
+    try {
+      return StorageDatabase.openUnchecked(path);
+    } catch (error) {
+      throw DataFileError.from(path, error) ?? error;
+    }
+  }
+
+  private static openUnchecked(path: string): StorageDatabase {
     const sqlite = new Database(path);
     // WAL lets a snapshot producer read a frozen view on its own connection while writes go on;
     // synchronous=FULL fsyncs the WAL on every commit, so a committed Ready batch survives power loss.

@@ -14,7 +14,7 @@ import { groupId, type GroupId } from '../shared/ids.js';
 import { confToText, intColumn, textColumn } from './sql-row.js';
 import type { HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
 import { mustSync } from '../raft/ready.js';
-import { StorageDatabase } from './database.js';
+import { DataFileError, StorageDatabase } from './database.js';
 import type { RingBounds } from './apply-state.js';
 import { KvStateMachine, type KvStateMachineOptions } from './kv-state-machine.js';
 import type { ProducedSnapshot } from './snapshot-producer.js';
@@ -76,6 +76,15 @@ export class NodeStorage {
    * cuts a partly received snapshot back to its durable size, or completes a snapshot install.
    */
   async openGroup(group: GroupId, initial: InitialState, range: RingBounds | null = null): Promise<GroupStorage> {
+    try {
+      return await this.openGroupUnchecked(group, initial, range);
+    } catch (error) {
+      // A damaged page may only show when a group's rows are first read (the header was fine).
+      throw DataFileError.from(this.db.path, error) ?? error;
+    }
+  }
+
+  private async openGroupUnchecked(group: GroupId, initial: InitialState, range: RingBounds | null): Promise<GroupStorage> {
     assert(!this.groups.has(group), `Group ${group} is already open`);
     const storage: GroupStorage = {
       log: new SqliteLogStore(this.db, group, initial),

@@ -6,6 +6,7 @@
  * connection that never said Hello.
  */
 import * as grpc from '@grpc/grpc-js';
+import { UndecodableRequest } from './proto-loader.js';
 import type { NodeId } from '../shared/ids.js';
 import type { WireHelloRequest, WireHelloResponse } from './wire-types.js';
 import { WireFormatError, nodeIdFromWire, readObject, readString } from './wire-reader.js';
@@ -52,6 +53,7 @@ export function admit(claimedNode: unknown, claimedCluster: string, address: str
 }
 
 export function admitHello(request: unknown, local: LocalIdentity): Admission {
+  if (request instanceof UndecodableRequest) return refuse(grpc.status.INVALID_ARGUMENT, `Cannot accept peer: ${request.reason}`);
   try {
     const object = readObject(request, 'hello');
     return admit(object['nodeId'], readString(object, 'clusterId', 'hello'), readString(object, 'address', 'hello'), local);

@@ -106,19 +106,52 @@ function method(serviceName: string, methodName: string, definitions = loadProto
   return definition;
 }
 
+/**
+ * What a server-side request deserializer returns for bytes that are not a valid message. grpc-js
+ * answers a deserializer that throws with INTERNAL, which our error table reserves for "the server
+ * is about to exit"; returning this marker instead lets the handler answer INVALID_ARGUMENT
+ * (rpc.ts `checkedRequest`, hello.ts `admitHello`) and the server keeps serving.
+ */
+export class UndecodableRequest {
+  constructor(
+    /** E.g. `Cannot decode the Put request: its bytes are not a valid message (invalid wire type 7 at offset 1)`. */
+    readonly reason: string,
+  ) {}
+}
+
+/** `deserialize` of method `method`'s request, answering UndecodableRequest instead of throwing. */
+export function tolerantDeserializer(method: string, deserialize: (bytes: Buffer) => unknown): (bytes: Buffer) => unknown {
+  return (bytes) => {
+    try {
+      return deserialize(bytes);
+    } catch (error) {
+      // protobufjs's messages name offsets and wire types, never the bytes themselves.
+      const why = error instanceof Error ? ` (${error.message})` : '';
+      return new UndecodableRequest(`Cannot decode the ${method} request: its bytes are not a valid message${why}`);
+    }
+  };
+}
+
+/** `definition` with every request deserializer made tolerant (see UndecodableRequest). */
+function tolerantService(definition: protoLoader.ServiceDefinition): protoLoader.ServiceDefinition {
+  const methods = Object.entries(definition).map(([name, m]) => [name, { ...m, requestDeserialize: tolerantDeserializer(name, m.requestDeserialize) }]);
+  return Object.fromEntries(methods) as protoLoader.ServiceDefinition;
+}
+
 /** The public Kv service, for `server.addService(kvServiceDefinition(), handlers)`. */
 export function kvServiceDefinition(): protoLoader.ServiceDefinition {
-  return service(KV_SERVICE);
+  return tolerantService(service(KV_SERVICE));
 }
 
 /** The operator's Cluster service (membership, leadership, snapshots). */
 export function clusterServiceDefinition(): protoLoader.ServiceDefinition {
-  return service(CLUSTER_SERVICE);
+  return tolerantService(service(CLUSTER_SERVICE));
 }
 
 /**
  * RaftTransport paths and (de)serializers. Deserializers return `unknown`: what a peer sent is
- * narrowed by the codec, never trusted by type. They throw on bytes that are not protobuf.
+ * narrowed by the codec, never trusted by type. They throw on bytes that are not protobuf, except
+ * `deserializeHelloRequest` (the server side of Hello), which answers UndecodableRequest.
  */
 export interface RaftTransportProto {
   readonly helloPath: string;
@@ -142,7 +175,7 @@ export function raftTransportProto(): RaftTransportProto {
     helloPath: hello.path,
     streamPath: stream.path,
     serializeHelloRequest: (value) => hello.requestSerialize(value),
-    deserializeHelloRequest: (bytes) => hello.requestDeserialize(bytes),
+    deserializeHelloRequest: tolerantDeserializer('Hello', (bytes) => hello.requestDeserialize(bytes)),
     serializeHelloResponse: (value) => hello.responseSerialize(value),
     deserializeHelloResponse: (bytes) => hello.responseDeserialize(bytes),
     serializeBatch: (value) => stream.requestSerialize(value),
