@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { joinerState } from '../raft/bootstrap.js';
 import type { ConfState } from '../raft/types.js';
-import { extractGroup, verifyBackup, type BackupGroup, type BackupManifest } from '../shared/backup-archive.js';
+import { BackupError, extractGroup, verifyBackup, type BackupGroup, type BackupManifest } from '../shared/backup-archive.js';
 import { groupId, nodeId, type GroupId, type NodeId } from '../shared/ids.js';
 import { ringPosition } from '../shard/hash-ring.js';
 import { loadKeyHasher } from '../shard/hasher.js';
@@ -107,7 +107,11 @@ async function restoreGroup(storage: NodeStorage, from: string, saved: BackupGro
   try {
     const replace = map === null ? {} : { replace: { key: MAP_KEY, value: new TextEncoder().encode(JSON.stringify(map)) } };
     const target = join(dir, `restore-${group}.rewritten.tmp`);
-    const { meta, bytes } = await rewriteSnapshot(extracted, target, { conf, ...replace });
+    const { meta, bytes } = await rewriteSnapshot(extracted, target, { conf, ...replace }).catch((error: unknown) => {
+      // The snapshot reader asserts, as it trusts files this node wrote; bytes from an archive are
+      // input, so a bad one (checksums intact, so written wrong, not damaged) is a refusal instead.
+      throw new BackupError(`Backup ${from} group ${group} does not hold a valid raftkv snapshot: ${error instanceof Error ? error.message : String(error)}`);
+    });
     const file = snapshotFileName(group, meta, 'received');
     renameSync(target, join(dir, file));
     storage.stageSnapshotFile(group, meta, file, bytes);

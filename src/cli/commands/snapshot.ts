@@ -16,7 +16,8 @@ function groupRows(manifest: BackupManifest): string[][] {
 }
 
 function describe(manifest: BackupManifest): string {
-  const data = manifest.sharded ? `${manifest.groups.length - 1} data groups and the meta group, shard map epoch ${manifest.epoch}` : 'one unsharded group';
+  const count = manifest.groups.length - 1;
+  const data = manifest.sharded ? `${count} data group${count === 1 ? '' : 's'} and the meta group, shard map epoch ${manifest.epoch}` : 'one unsharded group';
   return `${data}, format ${manifest.formatVersion}, saved ${new Date(manifest.savedAtMs).toISOString()}`;
 }
 
