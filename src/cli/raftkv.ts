@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 /**
  * The `raftkv` binary: `raftkv serve [flags]` runs one node; `raftkv dev` runs a local cluster of
- * real node processes on loopback. Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration.
+ * real node processes on loopback; `raftkv restore` founds a node's data dir from a backup
+ * (src/server/restore.ts). Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration.
  */
 import { ConfigError, loadConfig } from '../server/config.js';
 import { packageVersion, runServer } from '../server/main.js';
 import { DataFileError } from '../storage/database.js';
+import { BackupError } from '../shared/backup-archive.js';
 import { parseDevFlags, runDevCluster } from './dev-cluster.js';
+import { RESTORE_USAGE, runRestore } from './restore-command.js';
 
 const USAGE = `usage:
   raftkv serve --node-id N --listen HOST:PORT --peers 1=HOST:PORT,... [--data-dir DIR] [--config FILE] [...]
+  ${RESTORE_USAGE}
   raftkv dev [--nodes 3] [--base-port 7001] [--data-dir ./data]
   raftkv version
 Every serve flag can also be set as RAFTKV_<FLAG> (e.g. RAFTKV_DATA_DIR) or in a JSON config file.
@@ -34,6 +38,8 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'restore':
+      return runRestore(rest);
     case 'dev':
       return runDevCluster(parseDevFlags(rest));
     case 'version':
@@ -50,7 +56,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`raftkv: ${error.message}`);
     process.exit(2);
   }
-  if (error instanceof DataFileError) {
+  if (error instanceof DataFileError || error instanceof BackupError) {
     console.error(`raftkv: ${error.message}`);
     process.exit(1);
   }

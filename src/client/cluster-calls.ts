@@ -149,11 +149,21 @@ export async function leaderTransfer(core: ClientCore, target: number, options: 
   return { leaderId: target, term: header.raftTerm };
 }
 
-/** Streams a snapshot of the group from the leader (or, if none is cached, a node that answers). */
-export async function* snapshotSave(core: ClientCore, options: AdminOptions = {}): AsyncGenerator<SnapshotChunk> {
-  const endpoint = core.leaders.leaderAddress(GROUP) ?? (await status(core, undefined, options)).endpoint;
+/**
+ * Options of snapshotSave: which group (default 0) and which node to stream it from (default: the
+ * group's leader if cached, else a node that answers Status for the group).
+ */
+export interface SnapshotSaveOptions extends AdminOptions {
+  readonly group?: number;
+  readonly endpoint?: string;
+}
+
+/** Streams a snapshot of one group from one node that hosts a replica of it. */
+export async function* snapshotSave(core: ClientCore, options: SnapshotSaveOptions = {}): AsyncGenerator<SnapshotChunk> {
+  const group = options.group ?? GROUP;
+  const endpoint = options.endpoint ?? core.leaders.leaderAddress(group) ?? (await status(core, undefined, { ...options, group })).endpoint;
   let first = true;
-  for await (const message of core.pool.stub(endpoint).snapshotSave({ groupId: String(GROUP) }, { deadlineMs: core.deadlineMs(options), ...signalOf(options) })) {
+  for await (const message of core.pool.stub(endpoint).snapshotSave({ groupId: String(group) }, { deadlineMs: core.deadlineMs(options), ...signalOf(options) })) {
     yield decodeSnapshotChunk(message, first);
     first = false;
   }

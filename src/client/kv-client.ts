@@ -386,15 +386,16 @@ export class KvClient {
   }
 
   /**
-   * The group's snapshot as a stream of chunks; `deadlineMs` bounds the whole transfer.
+   * One group's snapshot (default group 0) as a stream of chunks; `deadlineMs` bounds the whole
+   * transfer. `kvctl snapshot save` puts every group's into one backup archive.
    *
    * @example
    * ```ts
-   * const out = createWriteStream('backup.snap');
-   * for await (const chunk of client.snapshotSave({ deadlineMs: 60_000 })) out.write(chunk.data);
+   * const out = createWriteStream('group3.snap');
+   * for await (const chunk of client.snapshotSave({ group: 3, deadlineMs: 60_000 })) out.write(chunk.data);
    * ```
    */
-  snapshotSave(options: WriteOptions = {}): AsyncGenerator<SnapshotChunk> {
+  snapshotSave(options: cluster.SnapshotSaveOptions = {}): AsyncGenerator<SnapshotChunk> {
     return cluster.snapshotSave(this.core, options);
   }
 
@@ -466,5 +467,5 @@ export { describeKey } from './write-results.js';
 export type { BatchItem, BatchResult, DeleteResult, PutOptions, PutResult, WriteResult } from './write-results.js';
 export type { Bytes, KeyValue, RangeSelector, ResponseHeader } from './wire.js';
 export type { AlarmInfo, EndpointStatus, Member, MemberList, NodeAlarms, Role, ShardGroup, ShardMapInfo, ShardRange, SnapshotChunk } from './cluster-types.js';
-export type { AlarmDisarmOptions, EndpointHealth, GroupOptions } from './cluster-calls.js';
+export type { AlarmDisarmOptions, EndpointHealth, GroupOptions, SnapshotSaveOptions } from './cluster-calls.js';
 export type { LeaderEntry } from './leader-cache.js';

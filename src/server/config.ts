@@ -245,6 +245,11 @@ function checkAddress(key: string, address: string): void {
   }
 }
 
+/** `--peers` text (`1=host:port,2=host:port`), checked as serve checks it. */
+export function parsePeers(text: string): Map<number, string> {
+  return toPeers({ value: text, from: 'flags' });
+}
+
 /** `1=host:port,2=host:port` or a JSON object / array of { id, address }. */
 function toPeers(picked: Picked): Map<number, string> {
   const peers = new Map<number, string>();

@@ -29,6 +29,8 @@ export interface GroupSetOptions {
   readonly configured: ReadonlyMap<NodeId, string>;
   /** The founders' initial shard map, or null in single-group mode (everything in group 0). */
   readonly initialMap: ShardMap | null;
+  /** This node founds its groups from its configuration (false with --join or a restored data dir). */
+  readonly founding: boolean;
   readonly log: Logger;
   readonly onPeersChanged: (peers: Map<NodeId, string>) => void;
 }
@@ -40,13 +42,13 @@ export class GroupSet {
 
   /** Groups to open at start: everything on disk, plus a founder's initial share. */
   initialGroups(): GroupId[] {
-    const { config, storage } = this.options;
+    const { founding, storage } = this.options;
     const groups = new Set(storage.storedGroups());
-    if (!config.join) for (const group of this.foundedGroups().keys()) groups.add(group);
+    if (founding) for (const group of this.foundedGroups().keys()) groups.add(group);
     return [...groups].sort((a, b) => a - b);
   }
 
-  /** Founding replica sets this node belongs to (empty for a node started with --join). */
+  /** Founding replica sets this node belongs to (used only when it founds, see `founding`). */
   private foundedGroups(): Map<GroupId, readonly NodeId[]> {
     const { self, configured, initialMap } = this.options;
     const founders = [...configured.keys()];
@@ -63,7 +65,7 @@ export class GroupSet {
   }
 
   private initialStateOf(group: GroupId): InitialState {
-    const replicas = this.options.config.join ? undefined : this.foundedGroups().get(group);
+    const replicas = this.options.founding ? this.foundedGroups().get(group) : undefined;
     if (replicas === undefined) return joinerState();
     const addresses = Object.fromEntries(replicas.map((id) => [String(id), this.options.configured.get(id) ?? '']).filter(([, a]) => a !== ''));
     return founderState(replicas, [], addresses);

@@ -26,6 +26,7 @@ import { Balancer, BALANCER_INTERVAL_MS } from './balancer.js';
 import { Periodic } from './periodic.js';
 import { JoinRequester } from './join-requester.js';
 import { MetaMap } from './meta-map.js';
+import { ORIGIN_SETTING, RESTORED_ORIGIN } from './restore.js';
 import { GC_INTERVAL_MS, ReplicaGc } from './replica-gc.js';
 import { MOVE_INTERVAL_MS, ReplicaMover } from './replica-mover.js';
 import { CallTracker, type RpcContext } from './rpc.js';
@@ -75,8 +76,10 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
     snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks, logger: log });
-  const initialMap = sharded && !config.join ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;
-  const groups = new GroupSet({ config, self, storage, host, configured, initialMap, log, onPeersChanged: (p) => transport.setPeers(p) });
+  // A data dir made by `raftkv restore` already holds its groups: it founds none from the flags.
+  const founding = !config.join && storage.settleSetting(ORIGIN_SETTING, 'founded') !== RESTORED_ORIGIN;
+  const initialMap = sharded && founding ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;
+  const groups = new GroupSet({ config, self, storage, host, configured, initialMap, founding, log, onPeersChanged: (p) => transport.setPeers(p) });
   for (const group of groups.initialGroups()) await groups.open(group);
   host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message));
   transport.setPeers(groups.peers());

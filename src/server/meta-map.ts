@@ -17,7 +17,8 @@ import { META_GROUP } from '../shard/placement.js';
 import { shardMapFromJson, shardMapToJson, type ShardMap, type ShardMapJson } from '../shard/shard-map.js';
 import { confirmRead, proposeKv } from './group-calls.js';
 
-const MAP_KEY = new TextEncoder().encode('shard-map');
+/** The meta group key that holds the shard map (JSON). */
+export const MAP_KEY = new TextEncoder().encode('shard-map');
 const CAS_ATTEMPTS = 5;
 
 export type MapEdit = (map: ShardMap) => ShardMap | null;

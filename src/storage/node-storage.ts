@@ -12,7 +12,7 @@ import path from 'node:path';
 import { assert } from '../shared/assert.js';
 import { groupId, type GroupId } from '../shared/ids.js';
 import { confToText, intColumn, textColumn } from './sql-row.js';
-import type { HardState, LogEntry, SnapshotChunk } from '../raft/types.js';
+import type { HardState, LogEntry, SnapshotChunk, SnapshotMeta } from '../raft/types.js';
 import { mustSync } from '../raft/ready.js';
 import { DataFileError, StorageDatabase } from './database.js';
 import type { RingBounds } from './apply-state.js';
@@ -168,6 +168,12 @@ export class NodeStorage {
       throw error;
     }
     for (const file of obsolete) removeFileIfPresent(path.join(this.db.snapshotDir, file));
+  }
+
+  /** Stages a complete snapshot file of a group not opened yet; openGroup then installs it. */
+  stageSnapshotFile(group: GroupId, meta: SnapshotMeta, file: string, bytes: number): void {
+    assert(!this.groups.has(group), `Cannot stage a snapshot file for open group ${group}`);
+    this.snapshots.stageFile(group, meta, file, bytes);
   }
 
   stagedSnapshot(group: GroupId): StagedSnapshot | undefined {

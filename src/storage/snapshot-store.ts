@@ -95,6 +95,16 @@ export class SnapshotStore {
     return staged !== undefined && staged.file !== file ? [staged.file] : [];
   }
 
+  /**
+   * Records a complete snapshot file already in the snapshot directory (written and fsynced by the
+   * caller) as received, so the next openGroup installs it: how `raftkv restore` loads a group.
+   */
+  stageFile(group: GroupId, meta: SnapshotMeta, file: string, bytes: number): void {
+    assert(this.staged(group) === undefined, `Group ${group} already has a staged snapshot`);
+    const sql = `INSERT INTO snapshot_staging (group_id, idx, term, conf, file, bytes, done, installing) VALUES (?, ?, ?, ?, ?, ?, 1, 0)`;
+    this.db.transaction(() => this.db.statement(sql).run(group, meta.index, meta.term, confToText(meta.conf), file, bytes));
+  }
+
   /** After a restart: drops staged bytes that no committed transaction recorded. */
   recoverStaging(group: GroupId): void {
     const staged = this.staged(group);

@@ -5,6 +5,7 @@
 import type { LogIndex, NodeId, Term } from '../shared/ids.js';
 import type { RaftMessage, RaftMessageType } from '../raft/messages.js';
 import type { EntryType, LogEntry, SnapshotMeta } from '../raft/types.js';
+import { readCheckedChunkData } from './chunk-checksum.js';
 import {
   WireFormatError,
   nodeIdFromWire,
@@ -127,7 +128,7 @@ const decoders: { readonly [K in RaftMessageType]: BodyDecoder } = {
   heartbeatReply: (b, e, p) => ({ ...e, type: 'heartbeatReply', readSeq: readCount(b, 'readSeq', p) }),
   installSnapshot: (b, e, p) => ({
     ...e, type: 'installSnapshot', meta: decodeMeta(b['meta'], `${p}.meta`), offset: readCount(b, 'offset', p),
-    data: readBytes(b, 'data', p), done: readBool(b, 'done', p),
+    data: readCheckedChunkData(b, p), done: readBool(b, 'done', p),
   }),
   installSnapshotReply: (b, e, p) => ({
     ...e, type: 'installSnapshotReply', snapshotIndex: readLogIndex(b, 'snapshotIndex', p), offset: readCount(b, 'offset', p),

@@ -15,6 +15,7 @@ import type { EntryType, LogEntry, SnapshotMeta } from '../raft/types.js';
 import type { WireEntry, WireEntryType, WireGroupMessage, WireMessageBatch, WireSnapshotMeta } from './wire-types.js';
 import { WireFormatError, nodeIdFromWire, readArray, readGroupId, readNodeId, readObject, readTerm } from './wire-reader.js';
 import { decodeBody, type Envelope } from './codec-bodies.js';
+import { chunkChecksumBytes, chunkSha256 } from './chunk-checksum.js';
 
 export type DecodeResult =
   | { readonly ok: true; readonly group: GroupId; readonly message: RaftMessage }
@@ -56,7 +57,7 @@ export function encodeMessage(group: GroupId, message: RaftMessage): WireGroupMe
     case 'heartbeatReply':
       return { ...envelope, body: m.type, heartbeatReply: { readSeq: m.readSeq } };
     case 'installSnapshot':
-      return { ...envelope, body: m.type, installSnapshot: { meta: encodeMeta(m.meta), offset: m.offset, data: m.data, done: m.done } };
+      return { ...envelope, body: m.type, installSnapshot: { meta: encodeMeta(m.meta), offset: m.offset, data: m.data, dataSha256: chunkSha256(m.data), done: m.done } };
     case 'installSnapshotReply':
       return { ...envelope, body: m.type, installSnapshotReply: { snapshotIndex: m.snapshotIndex, offset: m.offset, done: m.done, accepted: m.accepted } };
     case 'timeoutNow':
@@ -126,6 +127,8 @@ export function decodeBatch(wire: unknown): BatchDecodeResult {
 const MESSAGE_OVERHEAD_BYTES = 96;
 /** index and term (18), type (2), entry and data framing (up to 10). */
 const ENTRY_OVERHEAD_BYTES = 32;
+/** Tag and length prefix of the chunk's data_sha256 field. */
+const CHECKSUM_FIELD_OVERHEAD_BYTES = 2;
 /** One packed node id in a membership list. */
 const NODE_ID_BYTES = 8;
 
@@ -141,7 +144,7 @@ export function estimateMessageBytes(message: RaftMessage): number {
     case 'installSnapshot': {
       const ids = message.meta.conf.voters.length + message.meta.conf.learners.length;
       const addressBytes = Object.values(message.meta.conf.addresses ?? {}).reduce((sum, a) => sum + NODE_ID_BYTES + 8 + 3 * a.length, 0);
-      return MESSAGE_OVERHEAD_BYTES + ids * NODE_ID_BYTES + addressBytes + message.data.byteLength;
+      return MESSAGE_OVERHEAD_BYTES + ids * NODE_ID_BYTES + addressBytes + CHECKSUM_FIELD_OVERHEAD_BYTES + chunkChecksumBytes + message.data.byteLength;
     }
     case 'readIndexRequest':
     case 'readIndexReply':

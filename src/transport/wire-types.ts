@@ -54,6 +54,8 @@ export interface WireBodies {
     readonly meta: WireSnapshotMeta;
     readonly offset: WireUint64;
     readonly data: Uint8Array;
+    /** sha256 of `data` (src/transport/chunk-checksum.ts). */
+    readonly dataSha256: Uint8Array;
     readonly done: boolean;
   };
   readonly installSnapshotReply: {

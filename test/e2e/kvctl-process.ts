@@ -52,3 +52,16 @@ export function isAligned(stdout: string, headers: readonly string[]): boolean {
   const starts = headers.map((h) => header.indexOf(h));
   return lines.slice(1).every((line) => starts.every((start) => start === 0 || (line[start - 1] === ' ' && line[start - 2] === ' ') || line.length <= start));
 }
+
+/** `raftkv restore ARGS` as a subprocess (offline: it talks to no node). */
+export function raftkvRestore(args: readonly string[]): Promise<KvctlResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/raftkv.ts', 'restore', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -226,8 +226,10 @@ describe('kvctl cluster commands', () => {
     const file = join(scratch, 'backup.snap');
     const saved = await run(['snapshot', 'save', file, '-o', 'json']);
     expect(saved.code).toBe(0);
-    const info = json(saved) as { file: string; index: number; bytes: number };
-    expect(info.index).toBeGreaterThan(0);
+    const info = json(saved) as { file: string; bytes: number; sharded: boolean; groups: { group: number; index: number }[] };
+    expect(info.sharded).toBe(false);
+    expect(info.groups.map((g) => g.group)).toEqual([0]);
+    expect(info.groups[0]?.index).toBeGreaterThan(0);
     expect(statSync(file).size).toBe(info.bytes);
     expect(() => statSync(`${file}.part`)).toThrow();
   });

@@ -110,6 +110,15 @@ export class Cluster {
     return this.member(id).logPath;
   }
 
+  dataDir(id: number): string {
+    return this.member(id).dataDir;
+  }
+
+  /** The founders as `raftkv serve --peers` takes them: `1=host:port,2=host:port`. */
+  peersFlag(): string {
+    return this.founders().map((id) => `${id}=${this.address(id)}`).join(',');
+  }
+
   logText(id: number): string {
     try {
       return readFileSync(this.member(id).logPath, 'utf8');

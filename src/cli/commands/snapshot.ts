@@ -1,58 +1,61 @@
 /**
- * `kvctl snapshot save FILE`: streams a consistent snapshot of the group into FILE. Writes to
- * FILE.part first and renames it when the stream ends, so FILE is never a partial snapshot.
+ * `kvctl snapshot save FILE`: a backup archive of every group (snapshot-save.ts).
+ * `kvctl snapshot status FILE`: checks an archive end to end (sha256 of the file and of each
+ * group) and prints what it holds; a truncated or corrupted archive is an error (exit 1).
  */
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import type { BackupManifest } from '../../shared/backup-archive.js';
+import { verifyBackup } from '../../shared/backup-archive.js';
 import { expectArgs, UsageError } from './args.js';
 import { EXIT, type Command, type CommandContext } from './context.js';
+import { saveBackup } from './snapshot-save.js';
 
-interface Saved {
-  readonly index: number;
-  readonly term: number;
-  readonly bytes: number;
+const SHA_SHOWN_CHARS = 16;
+
+function groupRows(manifest: BackupManifest): string[][] {
+  return manifest.groups.map((g) => [String(g.group), String(g.index), String(g.term), String(g.bytes), g.sha256.slice(0, SHA_SHOWN_CHARS)]);
 }
 
-async function save(context: CommandContext, file: string): Promise<Saved> {
-  const part = `${file}.part`;
-  const out = createWriteStream(part, { flags: 'w' });
-  let meta = { index: 0, term: 0 };
-  let bytes = 0;
-  try {
-    for await (const chunk of context.client().snapshotSave()) {
-      if (chunk.meta !== undefined) meta = { index: chunk.meta.index, term: chunk.meta.term };
-      bytes += chunk.data.byteLength;
-      if (!out.write(chunk.data)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
-    renameSync(part, file);
-    return { ...meta, bytes };
-  } catch (error) {
-    out.destroy();
-    rmSync(part, { force: true });
-    throw error;
-  }
+function describe(manifest: BackupManifest): string {
+  const count = manifest.groups.length - 1;
+  const data = manifest.sharded ? `${count} data group${count === 1 ? '' : 's'} and the meta group, shard map epoch ${manifest.epoch}` : 'one unsharded group';
+  return `${data}, format ${manifest.formatVersion}, saved ${new Date(manifest.savedAtMs).toISOString()}`;
+}
+
+async function save(context: CommandContext, file: string): Promise<void> {
+  const saved = await saveBackup(context, file);
+  context.out.show({
+    note: `Saved ${describe(saved)} to ${file} (${saved.bytes} bytes)`,
+    columns: ['GROUP', 'INDEX', 'TERM', 'BYTES', 'SHA256'],
+    rows: groupRows(saved),
+    json: { file, ...saved },
+  });
+}
+
+async function status(context: CommandContext, file: string): Promise<void> {
+  const manifest = await verifyBackup(file);
+  context.out.show({
+    note: `Backup ${file} is intact: ${describe(manifest)}`,
+    columns: ['GROUP', 'INDEX', 'TERM', 'BYTES', 'SHA256'],
+    rows: groupRows(manifest),
+    json: { file, ...manifest },
+  });
 }
 
 export const snapshotCommand: Command = {
   name: 'snapshot',
-  usage: ['snapshot save FILE'],
-  brief: 'snapshot save FILE',
-  summary: 'save a snapshot of the data to FILE',
-  details: "save a consistent snapshot of the group's data to FILE (the timeout bounds the whole transfer)",
+  usage: ['snapshot save FILE', 'snapshot status FILE'],
+  brief: 'snapshot save|status FILE',
+  summary: 'back up every group to FILE, or check a backup',
+  details: 'save: one archive with every group\'s snapshot and a manifest (the timeout bounds each group\'s transfer); '
+    + 'status: verify an archive\'s checksums and list its groups. Restore with `raftkv restore --from FILE` (docs/node.md)',
   flags: {},
   async run(context) {
     const [verb, ...rest] = context.args;
-    if (verb !== 'save') throw new UsageError(verb === undefined ? 'snapshot: missing save' : `snapshot: unknown subcommand "${verb}" (save)`, 'snapshot');
-    const [file = ''] = expectArgs(rest, ['FILE'], 'snapshot save');
-    const saved = await save(context, file);
-    context.out.show({
-      note: `Saved snapshot at index ${saved.index} (term ${saved.term}) to ${file}`,
-      columns: ['FILE', 'INDEX', 'TERM', 'BYTES'],
-      rows: [[file, String(saved.index), String(saved.term), String(saved.bytes)]],
-      json: { file, ...saved },
-    });
+    if (verb !== 'save' && verb !== 'status') {
+      throw new UsageError(verb === undefined ? 'snapshot: missing save or status' : `snapshot: unknown subcommand "${verb}" (save, status)`, 'snapshot');
+    }
+    const [file = ''] = expectArgs(rest, ['FILE'], `snapshot ${verb}`);
+    await (verb === 'save' ? save(context, file) : status(context, file));
     return EXIT.ok;
   },
 };

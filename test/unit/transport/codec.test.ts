@@ -3,6 +3,7 @@
 // anything a broken or hostile peer could send. Method: fast-check generators per variant
 // (arbitraries.ts; FC_SEED / FC_NUM_RUNS as elsewhere), a table of hand-made malformed wire
 // objects, and fuzzing with arbitrary values.
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupId, logIndex, nodeId, term } from '../../../src/shared/ids.js';
@@ -85,7 +86,10 @@ function validAppend(): Record<string, unknown> {
 function validSnapshot(): Record<string, unknown> {
   return {
     groupId: '0', from: '1', to: '2', term: '5', body: 'installSnapshot',
-    installSnapshot: { meta: { index: '100', term: '5', voters: ['1', '2'], learners: ['3'] }, offset: '0', data: Buffer.alloc(3), done: false },
+    installSnapshot: {
+      meta: { index: '100', term: '5', voters: ['1', '2'], learners: ['3'] }, offset: '0', data: Buffer.alloc(3), done: false,
+      dataSha256: createHash('sha256').update(Buffer.alloc(3)).digest(),
+    },
   };
 }
 
