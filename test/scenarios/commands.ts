@@ -107,6 +107,15 @@ export function runCommand(h: Harness, cmd: Command): string[] {
     case 'heal':
       h.heal();
       return ['ok'];
+    case 'hold': {
+      const [from, to] = arg(cmd, 0).split('->');
+      h.holdOneWay(parseNode(from ?? ''), parseNode(to ?? ''));
+      return ['ok'];
+    }
+    case 'release':
+      h.release();
+      h.stabilize();
+      return [];
     case 'crash':
       h.crash(parseNode(arg(cmd, 0)));
       return ['ok'];

@@ -46,6 +46,8 @@ export class Harness {
   private queue: RaftMessage[] = [];
   /** Pairs "a->b" whose messages are dropped. */
   private cut = new Set<string>();
+  /** Pairs "a->b" whose messages wait, in order, until released (a slow link, not a lossy one). */
+  private held = new Set<string>();
 
   constructor(private readonly options: HarnessOptions) {}
 
@@ -129,6 +131,10 @@ export class Harness {
     let delivered = 0;
     for (const m of batch) {
       const to = this.nodes.get(m.to);
+      if (this.held.has(`${m.from}->${m.to}`)) {
+        this.queue.push(m);
+        continue;
+      }
       if (to === undefined || !to.up || this.cut.has(`${m.from}->${m.to}`)) continue;
       to.core.step(m);
       delivered++;
@@ -166,6 +172,15 @@ export class Harness {
 
   heal(): void {
     this.cut.clear();
+  }
+
+  holdOneWay(from: NodeId, to: NodeId): void {
+    this.held.add(`${from}->${to}`);
+  }
+
+  /** Lets held messages go; the next stabilize delivers them in the order they were sent. */
+  release(): void {
+    this.held.clear();
   }
 
   crash(id: NodeId): void {
