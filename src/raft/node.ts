@@ -141,6 +141,19 @@ export class RaftNode {
     else election.tickElection(this);
   }
 
+  /**
+   * `count` ticks the runtime could not deliver on time: its event loop was stalled (GC, SIGSTOP,
+   * overload). They run out the leader lease, which safety needs (replication.ts, leaseRead), but
+   * do not count as election time. The messages that arrived during the stall are still unread: a
+   * follower counting the stall would campaign before reading its leader's heartbeats, and a
+   * leader would fail CheckQuorum before reading its followers' replies (issue #14). etcd's ticker
+   * drops missed ticks the same way. Timers that count less time cost liveness, never safety: a
+   * voter refuses votes for longer, and the lease is measured by leaderTicks, which count it all.
+   */
+  tickStalled(count: number): void {
+    if (this.role === 'leader') this.leaderTicks += count;
+  }
+
   step(message: RaftMessage): void {
     assert(message.to === this.id, `Message for ${message.to} stepped into ${this.id}`);
     if (message.from === this.id) return;

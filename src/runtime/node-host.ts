@@ -32,9 +32,8 @@ export interface NodeHostOptions {
   /** Or bytes of entry data appended since the last snapshot, whichever comes first. */
   readonly snapshotLogBytes: number;
   /**
-   * Most ticks delivered at once after a stall. One election timeout is enough: every lease has
-   * run out by then (src/raft/replication.ts), and more would only make a resumed follower campaign
-   * again and again before it reads the messages waiting for it.
+   * Most ticks counted at once after a stall, all but one as stalled time (RaftNode.tickStalled).
+   * One election timeout is enough: every lease has run out by then (src/raft/replication.ts).
    */
   readonly catchUpTicksMax: number;
   readonly logger: Logger;
@@ -93,15 +92,21 @@ export class NodeHost {
   }
 
   /**
-   * Delivers every tick the monotonic clock says is due. Called by the timer and before a lease
-   * read, so time the process spent stopped counts against its lease (src/raft/replication.ts).
+   * Delivers the ticks the monotonic clock says are due. Called by the timer, before each peer
+   * message and before a lease read, so time the process spent stopped counts against its lease
+   * (src/raft/replication.ts). Only one of them is a full tick: the rest were missed while the
+   * event loop was stalled and go to tickStalled(), which expires leases but is not election time,
+   * so an overloaded follower does not campaign before reading the heartbeats that waited for it
+   * (issue #14; see RaftNode.tickStalled).
    */
   catchUpTicks(): void {
     if (this.ticker === null) return;
     const due = Math.floor((performance.now() - this.startedAtMs) / this.options.tickMs) - this.ticksDone;
     if (due <= 0) return;
     this.ticksDone += due;
-    for (let i = 0; i < Math.min(due, this.options.catchUpTicksMax); i++) this.tick();
+    const missed = Math.min(due, this.options.catchUpTicksMax) - 1;
+    if (missed > 0) for (const driver of this.groups.values()) driver.core.tickStalled(missed);
+    this.tick();
   }
 
   /** Runs the drain on the next turn, once, however many inputs arrive meanwhile. */

@@ -69,6 +69,12 @@ export function runCommand(h: Harness, cmd: Command): string[] {
       for (let i = 0; i < count; i++) for (const id of targets) if (h.node(id).up) h.tick(id, 1);
       return [];
     }
+    case 'stall': {
+      // Ticks the runtime missed while its event loop was stalled (NodeHost.catchUpTicks).
+      h.node(parseNode(arg(cmd, 0))).core.tickStalled(numberArg(cmd, 'count', 1));
+      h.stabilize();
+      return ['ok'];
+    }
     case 'propose': {
       const result = h.node(parseNode(arg(cmd, 0))).core.propose(new TextEncoder().encode(arg(cmd, 1)));
       h.stabilize();
