@@ -11,6 +11,7 @@ import type { CoreError, Ready } from '../raft/ready.js';
 import type { ConfState } from '../raft/types.js';
 import type { AppliedEntry } from '../storage/kv-types.js';
 import type { GroupStorage } from '../storage/node-storage.js';
+import type { PendingBudgets } from './pending-budget.js';
 import { ProposalTracker } from './proposal-tracker.js';
 import { ReadWaiter } from './read-waiter.js';
 
@@ -18,7 +19,8 @@ export interface GroupDriverOptions {
   readonly group: GroupId;
   readonly core: RaftNode;
   readonly storage: GroupStorage;
-  readonly pendingProposalsMax: number;
+  /** The node's bounds on waiting reads and writes, shared by all its groups (NodeHost.pending). */
+  readonly pending: PendingBudgets;
   readonly addressOf: (node: NodeId) => string | undefined;
   readonly logger: Logger;
   /** Called after the applied membership changed (a conf change or an installed snapshot). */
@@ -46,8 +48,8 @@ export class GroupDriver {
     this.group = options.group;
     this.core = options.core;
     this.storage = options.storage;
-    this.proposals = new ProposalTracker(options.pendingProposalsMax);
-    this.reads = new ReadWaiter(`g${options.group}`);
+    this.proposals = new ProposalTracker(options.pending.proposals);
+    this.reads = new ReadWaiter(`g${options.group}`, options.pending.reads);
     this.addressOf = options.addressOf;
     this.onMembership = options.onMembership;
     this.onSplitBorn = options.onSplitBorn;

@@ -21,6 +21,7 @@ import type { RaftMessage } from '../raft/messages.js';
 import type { NodeStorage, PersistItem } from '../storage/node-storage.js';
 import type { PeerTransport } from '../transport/peer-transport.js';
 import type { GroupDriver } from './group-driver.js';
+import { PendingBudget, type PendingBudgets } from './pending-budget.js';
 
 export interface NodeHostOptions {
   readonly nodeId: NodeId;
@@ -36,11 +37,17 @@ export interface NodeHostOptions {
    * One election timeout is enough: every lease has run out by then (src/raft/replication.ts).
    */
   readonly catchUpTicksMax: number;
+  /** Linearizable and lease reads waiting on this node, all groups together, before OVERLOADED. */
+  readonly pendingReadsMax: number;
+  /** Client writes waiting for their entry to apply on this node, all groups together, before OVERLOADED. */
+  readonly pendingProposalsMax: number;
   readonly logger: Logger;
 }
 
 
 export class NodeHost {
+  /** Per-node bounds every GroupDriver counts its waiters against (pending-budget.ts). */
+  readonly pending: PendingBudgets;
   private readonly groups = new Map<GroupId, GroupDriver>();
   private ticker: NodeJS.Timeout | null = null;
   private drainScheduled = false;
@@ -55,6 +62,10 @@ export class NodeHost {
   private ticksDone = 0;
 
   constructor(private readonly options: NodeHostOptions) {
+    this.pending = {
+      reads: new PendingBudget('pendingReadsMax', options.pendingReadsMax),
+      proposals: new PendingBudget('pendingProposalsMax', options.pendingProposalsMax),
+    };
     options.transport.onMessage((group, message) => this.receive(group, message));
   }
 

@@ -67,7 +67,8 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   peers.delete(self);
   const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
-    snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks, logger: log });
+    snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks,
+    pendingReadsMax: config.pendingReadsMax, pendingProposalsMax: config.pendingProposalsMax, logger: log });
   const initialMap = sharded && !config.join ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;
   const groups = new GroupSet({ config, self, storage, host, configured, initialMap, log, onPeersChanged: (p) => transport.setPeers(p) });
   for (const group of groups.initialGroups()) await groups.open(group);
