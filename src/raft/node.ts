@@ -111,6 +111,7 @@ export class RaftNode {
   messages: RaftMessage[] = [];
   readStates: ReadState[] = [];
   readsDropped: string[] = [];
+  readsRefused: string[] = [];
   snapshotChunk: SnapshotChunk | null = null;
 
   private prevHardState: HardState;
@@ -243,6 +244,7 @@ export class RaftNode {
       this.log.committed > this.log.applying ||
       this.readStates.length > 0 ||
       this.readsDropped.length > 0 ||
+      this.readsRefused.length > 0 ||
       !sameHardState(this.hardState(), this.prevHardState) ||
       !sameSoftState(this.softState(), this.prevSoftState)
     );
@@ -266,6 +268,7 @@ export class RaftNode {
       entriesToApply,
       readStates: this.readStates,
       readsDropped: this.readsDropped,
+      readsRefused: this.readsRefused,
     };
     const lastApply = entriesToApply[entriesToApply.length - 1];
     if (lastApply !== undefined) this.log.applying = lastApply.index;
@@ -274,6 +277,7 @@ export class RaftNode {
     this.messages = [];
     this.readStates = [];
     this.readsDropped = [];
+    this.readsRefused = [];
     this.snapshotChunk = null;
     this.readyInFlight = ready;
     return ready;

@@ -77,6 +77,9 @@ export class GroupDriver {
     for (const id of ready.readsDropped) {
       this.reads.dropped(id, () => this.errorFromCore({ code: 'NOT_LEADER', message: 'Cannot confirm the read: leadership changed', leader: this.core.status().leader, term: this.core.status().term }));
     }
+    for (const id of ready.readsRefused) {
+      this.reads.dropped(id, () => new KvError('OVERLOADED', 'Cannot confirm the read: the leader has its bound of reads waiting for confirmation (pendingReadsMax); retry later'));
+    }
     this.reads.appliedTo(applied);
     this.core.advance(ready);
     const membershipChanged = ready.snapshotChunk?.done === true || ready.entriesToApply.some((e) => e.type === 'confChange');

@@ -55,6 +55,7 @@ export function newHarness(cmd: Command): Harness {
     leaseReads: cmd.args.get('lease') === 'true',
     quiesce: cmd.args.get('quiesce') === 'true',
     snapshotChunkBytesMax: numberArg(cmd, 'chunk', 1024),
+    pendingReadsMax: numberArg(cmd, 'readsmax', 10_000),
   });
   for (const id of [...voters, ...learners]) harness.addNode(id, founderState(voters, learners));
   return harness;

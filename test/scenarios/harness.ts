@@ -24,6 +24,7 @@ export interface HarnessOptions {
   readonly leaseReads: boolean;
   readonly quiesce: boolean;
   readonly snapshotChunkBytesMax: number;
+  readonly pendingReadsMax: number;
 }
 
 /** What one node's state machine holds: applied commands and the membership they imply. */
@@ -71,6 +72,7 @@ export class Harness {
       leaseReads: this.options.leaseReads,
       quiesce: this.options.quiesce,
       snapshotChunkBytesMax: this.options.snapshotChunkBytesMax,
+      pendingReadsMax: this.options.pendingReadsMax,
       rng: new SeededRng(id),
       logger: this.loggerFor(id),
     };
@@ -122,6 +124,7 @@ export class Harness {
     }
     for (const read of ready.readStates) this.output.push(`n${id} read ${read.requestId} at index ${read.index}`);
     for (const read of ready.readsDropped) this.output.push(`n${id} read ${read} dropped`);
+    for (const read of ready.readsRefused) this.output.push(`n${id} read ${read} refused: leader overloaded`);
   }
 
   /** Delivers queued messages (one pass); returns how many were delivered. */
