@@ -1,14 +1,14 @@
 // Goal: issue #14 item 3. Thousands of concurrent linearizable Gets through one follower of a real
-// 3-node cluster must each succeed or be refused early with OVERLOADED; none may fail with a
-// leadership error while the leader and term stay what they were, and the cluster must serve
-// afterwards. Before the fix the overloaded follower's catch-up ticks fired its election timer,
-// its pre-vote dropped every forwarded read, and they failed with "leadership changed".
+// 3-node cluster must each succeed or be refused early with OVERLOADED, never fail with a
+// leadership error; the burst must not cause an election, and the cluster must serve afterwards.
+// Before the fix the overloaded follower counted the time its event loop was stalled as election
+// time, pre-voted (and with the others' stalls counted too, won an election), and its reads failed
+// with "leadership changed" or "no leader known" (all 3,000 of them, measured).
 // Method: 3,000 Gets at once on their own channel to a follower whose --pending-reads-max (500)
 // is below the burst, so the bound is reachable; the agreed leader and its term are taken before
 // and after. The counts depend on the machine's speed, so the test asserts what each call may end
-// as, not how many end each way (it prints them). On a machine so loaded that the whole cluster
-// stalls, a client deadline can pass before the server reads the call at all: that TIMEOUT is
-// allowed; a real election (the term moved) allows leadership errors, and nothing else.
+// as, not how many end each way (it prints them). On a machine so loaded that a client deadline
+// passes before the server reads the call at all, that TIMEOUT is allowed.
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { KvStub } from '../../src/client/kv-stub.js';
@@ -58,8 +58,8 @@ describe('linearizable reads through an overloaded follower', () => {
     const counts = new Map<string, number>();
     for (const outcome of outcomes) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
     console.log(`${readsTotal} Gets through follower ${follower}: ${JSON.stringify([...counts])}; leader@term ${before} before, ${after} after`);
-    const allowed = after === before ? /^(ok|OVERLOADED|TIMEOUT)$/ : /^(ok|OVERLOADED|TIMEOUT|NOT_LEADER|NO_LEADER)/;
-    expect([...counts.keys()].filter((outcome) => !allowed.test(outcome))).toEqual([]);
+    expect(after, 'the read burst caused an election').toBe(before);
+    expect([...counts.keys()].filter((outcome) => !/^(ok|OVERLOADED|TIMEOUT)$/.test(outcome))).toEqual([]);
     // Still serving: a write through the leader, then a linearizable read through the same follower.
     await onLeader(c, 'Put', putRequest('burst/k', 'w'));
     expect((await getSettled(c, follower, 'burst/k', LINEARIZABLE))?.value).toBe('w');

@@ -39,6 +39,12 @@ function arg(cmd: Command, i: number): string {
   return value;
 }
 
+/** A one-way link written `n1->n2`. */
+function link(cmd: Command): [NodeId, NodeId] {
+  const [from, to] = arg(cmd, 0).split('->');
+  return [parseNode(from ?? ''), parseNode(to ?? '')];
+}
+
 function numberArg(cmd: Command, key: string, fallback: number): number {
   const value = cmd.args.get(key);
   return value === undefined ? fallback : Number(value);
@@ -106,19 +112,15 @@ export function runCommand(h: Harness, cmd: Command): string[] {
     case 'partition':
       h.partition(cmd.positional.map(nodes));
       return ['ok'];
-    case 'cut': {
-      const [from, to] = arg(cmd, 0).split('->');
-      h.cutOneWay(parseNode(from ?? ''), parseNode(to ?? ''));
+    case 'cut':
+      h.cutOneWay(...link(cmd));
       return ['ok'];
-    }
     case 'heal':
       h.heal();
       return ['ok'];
-    case 'hold': {
-      const [from, to] = arg(cmd, 0).split('->');
-      h.holdOneWay(parseNode(from ?? ''), parseNode(to ?? ''));
+    case 'hold':
+      h.holdOneWay(...link(cmd));
       return ['ok'];
-    }
     case 'release':
       h.release();
       h.stabilize();
