@@ -31,7 +31,7 @@ export function stepFollower(node: RaftNode, m: RaftMessage): void {
       return;
     case 'readIndexRequest':
       // We are not the leader (any more): refuse so the asker fails fast instead of timing out.
-      node.send({ type: 'readIndexReply', from: node.id, to: m.from, term: node.term, requestId: m.requestId, index: logIndex(0), rejected: true });
+      node.send({ type: 'readIndexReply', from: node.id, to: m.from, term: node.term, requestId: m.requestId, index: logIndex(0), rejected: true, overloaded: false });
       return;
     default:
       return; // Replies meant for a leader that we no longer are.
@@ -106,6 +106,7 @@ function handleSnapshotChunk(node: RaftNode, m: InstallSnapshot): void {
 
 function handleReadIndexReply(node: RaftNode, m: ReadIndexReply): void {
   if (!node.forwardedReads.delete(m.requestId)) return; // Already dropped; the caller moved on.
-  if (m.rejected) node.readsDropped.push(m.requestId);
+  if (m.rejected && m.overloaded) node.readsRefused.push(m.requestId);
+  else if (m.rejected) node.readsDropped.push(m.requestId);
   else node.readStates.push({ requestId: m.requestId, index: m.index as LogIndex });
 }

@@ -92,6 +92,8 @@ export interface ReadIndexReply extends Envelope {
   /** 0 with `rejected` when the leader could not serve it (not leader any more, or no commit yet). */
   readonly index: LogIndex;
   readonly rejected: boolean;
+  /** With `rejected`: the leader still leads, but its pending reads are at their bound (OVERLOADED). */
+  readonly overloaded: boolean;
 }
 
 export type RaftMessage =

@@ -94,14 +94,24 @@ export class RaftNode {
   /** Candidate and pre-candidate only. */
   votes = new Map<NodeId, boolean>();
 
-  /** Follower only: reads forwarded to the leader, answered by readIndexReply. */
+  /**
+   * Follower and pre-candidate: reads forwarded to `termLeader`, answered by readIndexReply.
+   * Invariant: empty unless termLeader is set (every one went to that node in this term).
+   */
   forwardedReads = new Set<string>();
+  /**
+   * The leader of the current term as this node last heard of it, kept while `leader` is null
+   * during a pre-vote: a pre-vote changes neither the term nor who leads it (thesis §9.6), so
+   * forwarded reads keep waiting for that leader's answer. Cleared when the term changes.
+   */
+  termLeader: { readonly id: NodeId; readonly term: Term } | null = null;
   /** Follower only: an InstallSnapshot transfer being received. */
   receivingSnapshot: { index: LogIndex; offset: number } | null = null;
 
   messages: RaftMessage[] = [];
   readStates: ReadState[] = [];
   readsDropped: string[] = [];
+  readsRefused: string[] = [];
   snapshotChunk: SnapshotChunk | null = null;
 
   private prevHardState: HardState;
@@ -130,6 +140,19 @@ export class RaftNode {
     if (this.ticksSinceStart < this.cfg.electionTicks) this.ticksSinceStart++;
     if (this.role === 'leader') replication.tickLeader(this);
     else election.tickElection(this);
+  }
+
+  /**
+   * `count` ticks the runtime could not deliver on time: its event loop was stalled (GC, SIGSTOP,
+   * overload). They run out the leader lease, which safety needs (replication.ts, leaseRead), but
+   * do not count as election time. The messages that arrived during the stall are still unread: a
+   * follower counting the stall would campaign before reading its leader's heartbeats, and a
+   * leader would fail CheckQuorum before reading its followers' replies (issue #14). etcd's ticker
+   * drops missed ticks the same way. Timers that count less time cost liveness, never safety: a
+   * voter refuses votes for longer, and the lease is measured by leaderTicks, which count it all.
+   */
+  tickStalled(count: number): void {
+    if (this.role === 'leader') this.leaderTicks += count;
   }
 
   step(message: RaftMessage): void {
@@ -178,9 +201,10 @@ export class RaftNode {
   readIndex(requestId: string): CoreResult<void> {
     quiescence.wake(this);
     if (this.role === 'leader') return replication.leaderReadIndex(this, requestId, this.id);
-    if (this.leader === null) return this.fail('NO_LEADER', 'Cannot serve a linearizable read: no leader known');
+    const to = this.readLeader();
+    if (to === null) return this.fail('NO_LEADER', 'Cannot serve a linearizable read: no leader known');
     this.forwardedReads.add(requestId);
-    this.send({ type: 'readIndexRequest', from: this.id, to: this.leader, term: this.term, requestId });
+    this.send({ type: 'readIndexRequest', from: this.id, to, term: this.term, requestId });
     return { ok: true, value: undefined };
   }
 
@@ -220,6 +244,7 @@ export class RaftNode {
       this.log.committed > this.log.applying ||
       this.readStates.length > 0 ||
       this.readsDropped.length > 0 ||
+      this.readsRefused.length > 0 ||
       !sameHardState(this.hardState(), this.prevHardState) ||
       !sameSoftState(this.softState(), this.prevSoftState)
     );
@@ -243,6 +268,7 @@ export class RaftNode {
       entriesToApply,
       readStates: this.readStates,
       readsDropped: this.readsDropped,
+      readsRefused: this.readsRefused,
     };
     const lastApply = entriesToApply[entriesToApply.length - 1];
     if (lastApply !== undefined) this.log.applying = lastApply.index;
@@ -251,6 +277,7 @@ export class RaftNode {
     this.messages = [];
     this.readStates = [];
     this.readsDropped = [];
+    this.readsRefused = [];
     this.snapshotChunk = null;
     this.readyInFlight = ready;
     return ready;
@@ -433,13 +460,29 @@ export class RaftNode {
     return { ok: true, value: { index: entry.index, term: entry.term } };
   }
 
+  /**
+   * Where a read is forwarded: the known leader, or during a pre-vote the leader of this term. Only
+   * that node can confirm a read of this term; if it lost its lead it refuses (stepFollower), and
+   * if it is gone the read waits for its deadline or until the term changes.
+   */
+  private readLeader(): NodeId | null {
+    const known = this.termLeader;
+    if (known === null || known.term !== this.term || known.id === this.id) return null;
+    return known.id;
+  }
+
+  /** Call after any term change: forwarded reads fail only when the term or the leader changes. */
   private setLeader(leader: NodeId | null): void {
-    if (leader !== this.leader && this.forwardedReads.size > 0) {
-      // The old leader may never answer: let the caller retry elsewhere.
+    this.leader = leader;
+    const known = this.termLeader;
+    const sameLeader = known !== null && known.term === this.term && (leader === null || leader === known.id);
+    if (!sameLeader && this.forwardedReads.size > 0) {
+      // The leader they went to may never answer: let the caller retry elsewhere.
       this.readsDropped.push(...this.forwardedReads);
       this.forwardedReads.clear();
     }
-    this.leader = leader;
+    if (leader !== null) this.termLeader = { id: leader, term: this.term };
+    else if (!sameLeader) this.termLeader = null;
   }
 
   private resetLeaderState(wasLeader: boolean): void {

@@ -25,6 +25,8 @@ export interface Ready {
   readonly readStates: readonly ReadState[];
   /** Reads this node accepted but can no longer confirm (lost leadership): answer them NOT_LEADER. */
   readonly readsDropped: readonly string[];
+  /** Forwarded reads the leader refused at its bound of pending reads: answer them OVERLOADED. */
+  readonly readsRefused: readonly string[];
 }
 
 export type CoreErrorCode = 'NOT_LEADER' | 'NO_LEADER' | 'OVERLOADED' | 'INVALID_ARGUMENT' | 'BUSY';

@@ -53,7 +53,7 @@ export function stepLeader(node: RaftNode, m: RaftMessage): void {
   const pr = node.progress.get(m.from);
   if (m.type === 'readIndexRequest') {
     const result = leaderReadIndex(node, m.requestId, m.from);
-    if (!result.ok) replyRead(node, m.from, m.requestId, null);
+    if (!result.ok) replyRead(node, m.from, m.requestId, null, result.error.code === 'OVERLOADED');
     return;
   }
   if (pr === undefined) return; // Not a member (any more).
@@ -273,8 +273,9 @@ function answerRead(node: RaftNode, from: NodeId, requestId: string, index: LogI
   else replyRead(node, from, requestId, index);
 }
 
-function replyRead(node: RaftNode, to: NodeId, requestId: string, index: LogIndex | null): void {
-  node.send({ type: 'readIndexReply', from: node.id, to, term: node.term, requestId, index: index ?? logIndex(0), rejected: index === null });
+/** `index` null refuses the read; `overloaded` says why, when it is not a leadership problem. */
+function replyRead(node: RaftNode, to: NodeId, requestId: string, index: LogIndex | null, overloaded = false): void {
+  node.send({ type: 'readIndexReply', from: node.id, to, term: node.term, requestId, index: index ?? logIndex(0), rejected: index === null, overloaded });
 }
 
 /** Leadership lost: local reads are dropped, forwarded ones refused so followers fail fast. */

@@ -11,6 +11,7 @@ import type { CoreError, Ready } from '../raft/ready.js';
 import type { ConfState } from '../raft/types.js';
 import type { AppliedEntry } from '../storage/kv-types.js';
 import type { GroupStorage } from '../storage/node-storage.js';
+import type { PendingBudgets } from './pending-budget.js';
 import { ProposalTracker } from './proposal-tracker.js';
 import { ReadWaiter } from './read-waiter.js';
 
@@ -18,7 +19,8 @@ export interface GroupDriverOptions {
   readonly group: GroupId;
   readonly core: RaftNode;
   readonly storage: GroupStorage;
-  readonly pendingProposalsMax: number;
+  /** The node's bounds on waiting reads and writes, shared by all its groups (NodeHost.pending). */
+  readonly pending: PendingBudgets;
   readonly addressOf: (node: NodeId) => string | undefined;
   readonly logger: Logger;
   /** Called after the applied membership changed (a conf change or an installed snapshot). */
@@ -46,8 +48,8 @@ export class GroupDriver {
     this.group = options.group;
     this.core = options.core;
     this.storage = options.storage;
-    this.proposals = new ProposalTracker(options.pendingProposalsMax);
-    this.reads = new ReadWaiter(`g${options.group}`);
+    this.proposals = new ProposalTracker(options.pending.proposals);
+    this.reads = new ReadWaiter(`g${options.group}`, options.pending.reads);
     this.addressOf = options.addressOf;
     this.onMembership = options.onMembership;
     this.onSplitBorn = options.onSplitBorn;
@@ -74,6 +76,9 @@ export class GroupDriver {
     for (const read of ready.readStates) this.reads.confirmed(read.requestId, read.index, applied);
     for (const id of ready.readsDropped) {
       this.reads.dropped(id, () => this.errorFromCore({ code: 'NOT_LEADER', message: 'Cannot confirm the read: leadership changed', leader: this.core.status().leader, term: this.core.status().term }));
+    }
+    for (const id of ready.readsRefused) {
+      this.reads.dropped(id, () => new KvError('OVERLOADED', 'Cannot confirm the read: the leader has its bound of reads waiting for confirmation (pendingReadsMax); retry later'));
     }
     this.reads.appliedTo(applied);
     this.core.advance(ready);

@@ -21,6 +21,7 @@ import type { RaftMessage } from '../raft/messages.js';
 import type { NodeStorage, PersistItem } from '../storage/node-storage.js';
 import type { PeerTransport } from '../transport/peer-transport.js';
 import type { GroupDriver } from './group-driver.js';
+import { PendingBudget, type PendingBudgets } from './pending-budget.js';
 
 export interface NodeHostOptions {
   readonly nodeId: NodeId;
@@ -32,16 +33,21 @@ export interface NodeHostOptions {
   /** Or bytes of entry data appended since the last snapshot, whichever comes first. */
   readonly snapshotLogBytes: number;
   /**
-   * Most ticks delivered at once after a stall. One election timeout is enough: every lease has
-   * run out by then (src/raft/replication.ts), and more would only make a resumed follower campaign
-   * again and again before it reads the messages waiting for it.
+   * Most ticks counted at once after a stall, all but one as stalled time (RaftNode.tickStalled).
+   * One election timeout is enough: every lease has run out by then (src/raft/replication.ts).
    */
   readonly catchUpTicksMax: number;
+  /** Linearizable and lease reads waiting on this node, all groups together, before OVERLOADED. */
+  readonly pendingReadsMax: number;
+  /** Client writes waiting for their entry to apply on this node, all groups together, before OVERLOADED. */
+  readonly pendingProposalsMax: number;
   readonly logger: Logger;
 }
 
 
 export class NodeHost {
+  /** Per-node bounds every GroupDriver counts its waiters against (pending-budget.ts). */
+  readonly pending: PendingBudgets;
   private readonly groups = new Map<GroupId, GroupDriver>();
   private ticker: NodeJS.Timeout | null = null;
   private drainScheduled = false;
@@ -56,6 +62,10 @@ export class NodeHost {
   private ticksDone = 0;
 
   constructor(private readonly options: NodeHostOptions) {
+    this.pending = {
+      reads: new PendingBudget('pendingReadsMax', options.pendingReadsMax),
+      proposals: new PendingBudget('pendingProposalsMax', options.pendingProposalsMax),
+    };
     options.transport.onMessage((group, message) => this.receive(group, message));
   }
 
@@ -93,15 +103,21 @@ export class NodeHost {
   }
 
   /**
-   * Delivers every tick the monotonic clock says is due. Called by the timer and before a lease
-   * read, so time the process spent stopped counts against its lease (src/raft/replication.ts).
+   * Delivers the ticks the monotonic clock says are due. Called by the timer, before each peer
+   * message and before a lease read, so time the process spent stopped counts against its lease
+   * (src/raft/replication.ts). Only one of them is a full tick: the rest were missed while the
+   * event loop was stalled and go to tickStalled(), which expires leases but is not election time,
+   * so an overloaded follower does not campaign before reading the heartbeats that waited for it
+   * (issue #14; see RaftNode.tickStalled).
    */
   catchUpTicks(): void {
     if (this.ticker === null) return;
     const due = Math.floor((performance.now() - this.startedAtMs) / this.options.tickMs) - this.ticksDone;
     if (due <= 0) return;
     this.ticksDone += due;
-    for (let i = 0; i < Math.min(due, this.options.catchUpTicksMax); i++) this.tick();
+    const missed = Math.min(due, this.options.catchUpTicksMax) - 1;
+    if (missed > 0) for (const driver of this.groups.values()) driver.core.tickStalled(missed);
+    this.tick();
   }
 
   /** Runs the drain on the next turn, once, however many inputs arrive meanwhile. */

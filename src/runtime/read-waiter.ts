@@ -2,7 +2,11 @@
  * Linearizable reads in flight (thesis §6.4). A read first waits for the core to confirm a read
  * index (a ReadState), then for the state machine to apply up to that index; only then may it
  * read local state. Reads the core drops (leadership lost) fail at once so the client can retry.
+ * Every read counts against the node's pendingReadsMax budget (pending-budget.ts) until it is
+ * answered, dropped or cancelled.
  */
+import type { PendingBudget } from './pending-budget.js';
+
 interface PendingRead {
   index: number | null;
   readonly resolve: (appliedIndex: number) => void;
@@ -13,21 +17,27 @@ export class ReadWaiter {
   private reads = new Map<string, PendingRead>();
   private nextId = 0;
 
-  constructor(private readonly prefix: string) {}
+  constructor(private readonly prefix: string, readonly budget: PendingBudget) {}
 
   get size(): number {
     return this.reads.size;
   }
 
+  /** The node's budget is spent: refuse new reads (OVERLOADED) before starting them. */
+  isFull(): boolean {
+    return this.budget.isFull();
+  }
+
   /** A fresh request id and the promise that resolves once the read may be served. */
   start(): { requestId: string; ready: Promise<number> } {
     const requestId = `${this.prefix}-${++this.nextId}`;
+    this.budget.take();
     const ready = new Promise<number>((resolve, reject) => this.reads.set(requestId, { index: null, resolve, reject }));
     return { requestId, ready };
   }
 
   cancel(requestId: string): void {
-    this.reads.delete(requestId);
+    if (this.reads.delete(requestId)) this.budget.release();
   }
 
   confirmed(requestId: string, index: number, applied: number): void {
@@ -40,7 +50,7 @@ export class ReadWaiter {
   dropped(requestId: string, error: () => Error): void {
     const read = this.reads.get(requestId);
     if (read === undefined) return;
-    this.reads.delete(requestId);
+    this.cancel(requestId);
     read.reject(error());
   }
 
@@ -52,12 +62,14 @@ export class ReadWaiter {
   }
 
   rejectAll(error: () => Error): void {
-    for (const read of this.reads.values()) read.reject(error());
-    this.reads.clear();
+    for (const [id, read] of this.reads) {
+      this.cancel(id);
+      read.reject(error());
+    }
   }
 
   private finish(id: string, read: PendingRead, applied: number): void {
-    this.reads.delete(id);
+    this.cancel(id);
     read.resolve(applied);
   }
 }

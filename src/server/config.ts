@@ -24,8 +24,10 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** Largest gRPC request accepted, in bytes. */
   readonly requestBytesMax: number;
-  /** Client writes waiting for commit before new ones get RESOURCE_EXHAUSTED. */
+  /** Client writes waiting for commit on this node (all groups) before new ones get RESOURCE_EXHAUSTED. */
   readonly pendingProposalsMax: number;
+  /** Linearizable and lease reads waiting on this node (all groups) before new ones get RESOURCE_EXHAUSTED. */
+  readonly pendingReadsMax: number;
   /** Deadline applied when a client sets none. */
   readonly defaultDeadlineMs: number;
   readonly sessionTtlMs: number;
@@ -63,6 +65,7 @@ export const defaultServerConfig = {
   logLevel: 'info',
   requestBytesMax: 4 * 1024 * 1024,
   pendingProposalsMax: 10_000,
+  pendingReadsMax: 10_000,
   defaultDeadlineMs: 5_000,
   sessionTtlMs: 10 * 60_000,
   // etcd's default snapshot count. A snapshot copies the group's whole state, so rarer is cheaper
@@ -86,7 +89,7 @@ const FLAG_NAMES: Record<string, string> = {
   'node-id': 'nodeId', 'cluster-id': 'clusterId', listen: 'listen', advertise: 'advertise', peers: 'peers',
   'data-dir': 'dataDir', join: 'join', 'tick-ms': 'tickMs', 'election-ticks': 'electionTicks',
   'heartbeat-ticks': 'heartbeatTicks', 'log-level': 'logLevel', 'request-bytes-max': 'requestBytesMax',
-  'pending-proposals-max': 'pendingProposalsMax', 'default-deadline-ms': 'defaultDeadlineMs',
+  'pending-proposals-max': 'pendingProposalsMax', 'pending-reads-max': 'pendingReadsMax', 'default-deadline-ms': 'defaultDeadlineMs',
   'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'snapshot-log-bytes': 'snapshotLogBytes', 'lease-reads': 'leaseReads',
   groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders', quiesce: 'quiesce',
   'quota-bytes': 'quotaBytes',
@@ -189,7 +192,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     nodeId, clusterId: str('clusterId'), listen, advertise, peers, dataDir: str('dataDir'), join,
     tickMs: int('tickMs', 1, 60_000), electionTicks, heartbeatTicks, logLevel: toLevel(pick('logLevel')),
     requestBytesMax: int('requestBytesMax', 64 * 1024, 64 * 1024 * 1024),
-    pendingProposalsMax: int('pendingProposalsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
+    pendingProposalsMax: int('pendingProposalsMax', 1), pendingReadsMax: int('pendingReadsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
     sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), snapshotLogBytes: int('snapshotLogBytes', 64 * 1024), leaseReads: bool('leaseReads'),
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
     quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),

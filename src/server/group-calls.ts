@@ -9,15 +9,14 @@ import { validateKvCommand, type KvCommand } from '../storage/kv-command.js';
 import type { AppliedEntry } from '../storage/kv-types.js';
 import type { GroupDriver } from '../runtime/group-driver.js';
 import type { NodeHost } from '../runtime/node-host.js';
+import type { PendingBudget } from '../runtime/pending-budget.js';
 import { withDeadline } from './rpc.js';
 
 /** Proposes `command` and resolves with its applied result; error results are thrown as KvErrors. */
 export async function proposeKv(host: NodeHost, driver: GroupDriver, command: KvCommand, deadlineMs: number): Promise<AppliedEntry> {
   const invalid = validateKvCommand(command);
   if (invalid !== null) throw invalid;
-  if (driver.proposals.isFull()) {
-    throw new KvError('OVERLOADED', `Cannot accept write: ${driver.proposals.size} writes already wait for commit (pendingProposalsMax)`);
-  }
+  if (driver.proposals.isFull()) throw overloaded('write', 'writes already wait for commit', driver.proposals.budget);
   const proposed = driver.core.propose(encodeKvCommand(command));
   if (!proposed.ok) throw driver.errorFromCore(proposed.error);
   const { index, term } = proposed.value;
@@ -31,7 +30,7 @@ export async function proposeKv(host: NodeHost, driver: GroupDriver, command: Kv
 
 /** Resolves once this node may serve a linearizable read of the group's local state. */
 export async function confirmRead(host: NodeHost, driver: GroupDriver, deadlineMs: number): Promise<void> {
-  const { requestId, ready } = driver.reads.start();
+  const { requestId, ready } = startRead(driver);
   const started = driver.core.readIndex(requestId);
   if (!started.ok) {
     driver.reads.cancel(requestId);
@@ -40,4 +39,18 @@ export async function confirmRead(host: NodeHost, driver: GroupDriver, deadlineM
   host.schedule();
   await withDeadline(ready, deadlineMs, () => driver.reads.cancel(requestId),
     () => new KvError('TIMEOUT', `Cannot serve the read: the deadline of ${deadlineMs} ms passed before leadership was confirmed`));
+}
+
+/**
+ * Registers a read with the node's read budget, or refuses it at once when the budget is spent:
+ * under overload the client hears OVERLOADED and backs off, before the read costs the leader a
+ * heartbeat round or waits behind thousands of others until its deadline.
+ */
+export function startRead(driver: GroupDriver): { requestId: string; ready: Promise<number> } {
+  if (driver.reads.isFull()) throw overloaded('read', 'reads already wait for confirmation', driver.reads.budget);
+  return driver.reads.start();
+}
+
+function overloaded(what: string, waiting: string, budget: PendingBudget): KvError {
+  return new KvError('OVERLOADED', `Cannot accept ${what}: ${budget.size} ${waiting} on this node, the bound of ${budget.max} (${budget.name}); retry later`);
 }

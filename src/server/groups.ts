@@ -101,7 +101,7 @@ export class GroupSet {
     });
     const addressOf = (node: NodeId): string | undefined => groupStorage.kv.confState().addresses?.[String(node)] ?? this.options.configured.get(node);
     const driver = new GroupDriver({
-      group, core, storage: groupStorage, pendingProposalsMax: config.pendingProposalsMax, addressOf, logger: groupLog,
+      group, core, storage: groupStorage, pending: host.pending, addressOf, logger: groupLog,
       onMembership: () => this.options.onPeersChanged(this.peers()),
       onSplitBorn: (child) => this.adoptChild(child),
     });

@@ -17,7 +17,7 @@ import { decoded, unary, withDeadline, type Handler, type Obj, type RpcContext }
 import { statusResponse, type StatusContext } from './status-handler.js';
 import type { Router } from './router.js';
 import { mergePages } from '../shard/range-merge.js';
-import { confirmRead, proposeKv } from './group-calls.js';
+import { confirmRead, proposeKv, startRead } from './group-calls.js';
 import type { RingBounds } from '../storage/apply-state.js';
 import type { WriteAdmission } from './write-admission.js';
 
@@ -78,7 +78,7 @@ class KvHandlers {
     const lease = driver.core.leaseRead();
     if (!lease.ok && lease.error.code !== 'BUSY') throw driver.errorFromCore(lease.error);
     if (!lease.ok) return this.readBarrier(driver, deadlineMs);
-    const { requestId, ready } = driver.reads.start();
+    const { requestId, ready } = startRead(driver);
     driver.reads.confirmed(requestId, lease.value, driver.storage.kv.appliedIndex());
     await withDeadline(ready, deadlineMs, () => driver.reads.cancel(requestId),
       () => new KvError('TIMEOUT', `Cannot serve the read: the deadline of ${deadlineMs} ms passed before it was applied`));

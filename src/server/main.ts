@@ -75,7 +75,8 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   peers.delete(self);
   const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
-    snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks, logger: log });
+    snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks,
+    pendingReadsMax: config.pendingReadsMax, pendingProposalsMax: config.pendingProposalsMax, logger: log });
   // A data dir made by `raftkv restore` already holds its groups: it founds none from the flags.
   const founding = !config.join && storage.settleSetting(ORIGIN_SETTING, 'founded') !== RESTORED_ORIGIN;
   const initialMap = sharded && founding ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;

@@ -138,7 +138,7 @@ const decoders: { readonly [K in RaftMessageType]: BodyDecoder } = {
   readIndexRequest: (b, e, p) => ({ ...e, type: 'readIndexRequest', requestId: readString(b, 'requestId', p) }),
   readIndexReply: (b, e, p) => ({
     ...e, type: 'readIndexReply', requestId: readString(b, 'requestId', p), index: readLogIndex(b, 'index', p),
-    rejected: readBool(b, 'rejected', p),
+    rejected: readBool(b, 'rejected', p), overloaded: readBool(b, 'overloaded', p),
   }),
 };
 

@@ -65,7 +65,7 @@ export function encodeMessage(group: GroupId, message: RaftMessage): WireGroupMe
     case 'readIndexRequest':
       return { ...envelope, body: m.type, readIndexRequest: { requestId: m.requestId } };
     case 'readIndexReply':
-      return { ...envelope, body: m.type, readIndexReply: { requestId: m.requestId, index: m.index, rejected: m.rejected } };
+      return { ...envelope, body: m.type, readIndexReply: { requestId: m.requestId, index: m.index, rejected: m.rejected, overloaded: m.overloaded } };
     default:
       return unreachable(m);
   }

@@ -66,7 +66,7 @@ export interface WireBodies {
   };
   readonly timeoutNow: Readonly<Record<string, never>>;
   readonly readIndexRequest: { readonly requestId: string };
-  readonly readIndexReply: { readonly requestId: string; readonly index: WireUint64; readonly rejected: boolean };
+  readonly readIndexReply: { readonly requestId: string; readonly index: WireUint64; readonly rejected: boolean; readonly overloaded: boolean };
 }
 
 export type WireBodyName = keyof WireBodies;

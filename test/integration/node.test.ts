@@ -4,11 +4,12 @@
 // Method: one 3-node cluster for the log-replication tests (each test leaves all three nodes up
 // with an agreed leader) and one whose nodes compact every 20 entries for the snapshot test.
 // Waits are bounded polls of the Status RPC; the concurrent history goes through the Jepsen checker.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/shared/rng.js';
 import { checkHistory } from '../jepsen/checker/linearizability.js';
 import { parseHistory } from '../jepsen/checker/history.js';
-import { Cluster, pollUntil, type ClusterOptions } from './cluster.js';
+import { Cluster, pollUntil } from './cluster.js';
+import { useCluster } from './use-cluster.js';
 import { errorText, HistoryRecorder, writeOutcome } from './history-recorder.js';
 import {
   bytes, errorOf, field, forEachLimit, get, getSettled, LINEARIZABLE, num, onLeader, put, putRequest, revisionOf, scan, SERIALIZABLE,
@@ -40,31 +41,6 @@ function expectKeys(seen: ReadonlyMap<string, string>, prefix: string, count: nu
 function logLines(cluster: Cluster, id: number, msg: string): Record<string, unknown>[] {
   return cluster.logText(id).split('\n').filter((line) => line.includes(`"msg":"${msg}"`))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/**
- * Starts a cluster before the suite, keeps its logs when a test fails, stops it after; returns an
- * accessor that throws if the cluster never started.
- */
-function useCluster(options: ClusterOptions): () => Cluster {
-  let cluster: Cluster | undefined;
-  beforeAll(async () => {
-    cluster = await Cluster.start(options);
-    await cluster.waitForLeader().catch((error: unknown) => {
-      cluster?.markFailed();
-      throw error;
-    });
-  });
-  afterEach((context) => {
-    if (context.task.result?.state === 'fail') cluster?.markFailed();
-  });
-  afterAll(async () => {
-    await cluster?.stopAll();
-  });
-  return () => {
-    if (cluster === undefined) throw new Error('The cluster did not start');
-    return cluster;
-  };
 }
 
 describe('raftkv serve, 3-node cluster', () => {

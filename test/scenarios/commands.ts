@@ -39,6 +39,12 @@ function arg(cmd: Command, i: number): string {
   return value;
 }
 
+/** A one-way link written `n1->n2`. */
+function link(cmd: Command): [NodeId, NodeId] {
+  const [from, to] = arg(cmd, 0).split('->');
+  return [parseNode(from ?? ''), parseNode(to ?? '')];
+}
+
 function numberArg(cmd: Command, key: string, fallback: number): number {
   const value = cmd.args.get(key);
   return value === undefined ? fallback : Number(value);
@@ -55,6 +61,7 @@ export function newHarness(cmd: Command): Harness {
     leaseReads: cmd.args.get('lease') === 'true',
     quiesce: cmd.args.get('quiesce') === 'true',
     snapshotChunkBytesMax: numberArg(cmd, 'chunk', 1024),
+    pendingReadsMax: numberArg(cmd, 'readsmax', 10_000),
   });
   for (const id of [...voters, ...learners]) harness.addNode(id, founderState(voters, learners));
   return harness;
@@ -68,6 +75,12 @@ export function runCommand(h: Harness, cmd: Command): string[] {
       const count = numberArg(cmd, 'count', 1);
       for (let i = 0; i < count; i++) for (const id of targets) if (h.node(id).up) h.tick(id, 1);
       return [];
+    }
+    case 'stall': {
+      // Ticks the runtime missed while its event loop was stalled (NodeHost.catchUpTicks).
+      h.node(parseNode(arg(cmd, 0))).core.tickStalled(numberArg(cmd, 'count', 1));
+      h.stabilize();
+      return ['ok'];
     }
     case 'propose': {
       const result = h.node(parseNode(arg(cmd, 0))).core.propose(new TextEncoder().encode(arg(cmd, 1)));
@@ -99,14 +112,19 @@ export function runCommand(h: Harness, cmd: Command): string[] {
     case 'partition':
       h.partition(cmd.positional.map(nodes));
       return ['ok'];
-    case 'cut': {
-      const [from, to] = arg(cmd, 0).split('->');
-      h.cutOneWay(parseNode(from ?? ''), parseNode(to ?? ''));
+    case 'cut':
+      h.cutOneWay(...link(cmd));
       return ['ok'];
-    }
     case 'heal':
       h.heal();
       return ['ok'];
+    case 'hold':
+      h.holdOneWay(...link(cmd));
+      return ['ok'];
+    case 'release':
+      h.release();
+      h.stabilize();
+      return [];
     case 'crash':
       h.crash(parseNode(arg(cmd, 0)));
       return ['ok'];

@@ -24,6 +24,7 @@ export interface HarnessOptions {
   readonly leaseReads: boolean;
   readonly quiesce: boolean;
   readonly snapshotChunkBytesMax: number;
+  readonly pendingReadsMax: number;
 }
 
 /** What one node's state machine holds: applied commands and the membership they imply. */
@@ -46,6 +47,8 @@ export class Harness {
   private queue: RaftMessage[] = [];
   /** Pairs "a->b" whose messages are dropped. */
   private cut = new Set<string>();
+  /** Pairs "a->b" whose messages wait, in order, until released (a slow link, not a lossy one). */
+  private held = new Set<string>();
 
   constructor(private readonly options: HarnessOptions) {}
 
@@ -69,6 +72,7 @@ export class Harness {
       leaseReads: this.options.leaseReads,
       quiesce: this.options.quiesce,
       snapshotChunkBytesMax: this.options.snapshotChunkBytesMax,
+      pendingReadsMax: this.options.pendingReadsMax,
       rng: new SeededRng(id),
       logger: this.loggerFor(id),
     };
@@ -120,6 +124,7 @@ export class Harness {
     }
     for (const read of ready.readStates) this.output.push(`n${id} read ${read.requestId} at index ${read.index}`);
     for (const read of ready.readsDropped) this.output.push(`n${id} read ${read} dropped`);
+    for (const read of ready.readsRefused) this.output.push(`n${id} read ${read} refused: leader overloaded`);
   }
 
   /** Delivers queued messages (one pass); returns how many were delivered. */
@@ -129,6 +134,10 @@ export class Harness {
     let delivered = 0;
     for (const m of batch) {
       const to = this.nodes.get(m.to);
+      if (this.held.has(`${m.from}->${m.to}`)) {
+        this.queue.push(m);
+        continue;
+      }
       if (to === undefined || !to.up || this.cut.has(`${m.from}->${m.to}`)) continue;
       to.core.step(m);
       delivered++;
@@ -166,6 +175,15 @@ export class Harness {
 
   heal(): void {
     this.cut.clear();
+  }
+
+  holdOneWay(from: NodeId, to: NodeId): void {
+    this.held.add(`${from}->${to}`);
+  }
+
+  /** Lets held messages go; the next stabilize delivers them in the order they were sent. */
+  release(): void {
+    this.held.clear();
   }
 
   crash(id: NodeId): void {

@@ -193,7 +193,9 @@ export class SimNode<M extends ReplicatedMachine = KvStateMachine> {
     for (const entry of ready.entriesToApply) this.apply(entry);
     this.waitingReads.push(...ready.readStates);
     this.serveReads();
-    if (ready.readsDropped.length > 0) this.env.listener.readsDropped(this.id, ready.readsDropped);
+    // Refused at the leader's bound (OVERLOADED) fails the read for the client just the same.
+    const failed = [...ready.readsDropped, ...ready.readsRefused];
+    if (failed.length > 0) this.env.listener.readsDropped(this.id, failed);
     core.advance(ready);
     this.checkMembership(core);
     this.disk.compactIfDue(this.env.compactEveryEntries);

@@ -76,7 +76,7 @@ export function describeMessage(m: RaftMessage): string {
     case 'readIndexRequest':
       return `${head} ${m.requestId}`;
     case 'readIndexReply':
-      return `${head} ${m.requestId} index=${m.index}${m.rejected ? ' rejected' : ''}`;
+      return `${head} ${m.requestId} index=${m.index}${m.rejected ? ' rejected' : ''}${m.overloaded ? ' overloaded' : ''}`;
   }
 }
 

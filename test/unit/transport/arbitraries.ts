@@ -70,7 +70,7 @@ export const messageArbs: { readonly [K in RaftMessageType]: fc.Arbitrary<Varian
   installSnapshotReply: variant('installSnapshotReply', fc.record({ snapshotIndex: indexArb, offset: fc.maxSafeNat(), done: fc.boolean(), accepted: fc.boolean() })),
   timeoutNow: variant('timeoutNow', fc.constant({})),
   readIndexRequest: variant('readIndexRequest', fc.record({ requestId: fc.string({ unit: 'grapheme', maxLength: 24 }) })),
-  readIndexReply: variant('readIndexReply', fc.record({ requestId: fc.string({ unit: 'grapheme', maxLength: 24 }), index: indexArb, rejected: fc.boolean() })),
+  readIndexReply: variant('readIndexReply', fc.record({ requestId: fc.string({ unit: 'grapheme', maxLength: 24 }), index: indexArb, rejected: fc.boolean(), overloaded: fc.boolean() })),
 };
 
 export const anyMessageArb: fc.Arbitrary<RaftMessage> = fc.oneof(...Object.values(messageArbs));
