@@ -191,6 +191,7 @@ function keysOf(body: KvCommandBody, sharded: boolean): Uint8Array[] {
       return keys.length > 0 ? keys : [new Uint8Array(0)];
     }
     case 'split':
-      throw new KvError('INVALID_ARGUMENT', 'Cannot split through this call; use Cluster.Split', { field: 'request' });
+    case 'hashCheck':
+      throw new KvError('INVALID_ARGUMENT', `Cannot run a ${body.type} through this call`, { field: 'request' });
   }
 }
