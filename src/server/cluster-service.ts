@@ -17,6 +17,7 @@ import * as req from './requests.js';
 import type { Router } from './router.js';
 import type { MetaMap } from './meta-map.js';
 import { ShardMapCalls } from './shard-map-calls.js';
+import { groupHashesReply } from './consistency-checker.js';
 import { header } from './responses.js';
 import { decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
 
@@ -57,6 +58,7 @@ export function createClusterService(options: ClusterServiceOptions): UntypedSer
     BalancerPause: unary(options, 'BalancerPause', (r, d) => mapCalls.pause(r, d)),
     ReplicaMove: unary(options, 'ReplicaMove', (r, d) => mapCalls.move(r, d)),
     Split: unary(options, 'Split', (r, d) => mapCalls.split(r, d)),
+    GroupHashes: unary(options, 'GroupHashes', () => Promise.resolve(groupHashesReply(nodeId(options.nodeId), options.host))),
     SnapshotSave: (call: ServerWritableStream<unknown, unknown>) => {
       handlers.snapshotSave(call).catch((error: unknown) => call.destroy(toStreamError(options, error)));
     },

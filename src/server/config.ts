@@ -43,6 +43,8 @@ export interface ServerConfig {
   readonly balanceLeaders: boolean;
   /** Let idle data groups stop heartbeating (sharded clusters only; see docs/sharding.md). */
   readonly quiesce: boolean;
+  /** How often each group's leader asks its replicas to compare state hashes; 0: never (docs/node.md). */
+  readonly hashCheckIntervalMs: number;
 }
 
 export const defaultServerConfig = {
@@ -66,6 +68,7 @@ export const defaultServerConfig = {
   replicas: 3,
   balanceLeaders: true,
   quiesce: true,
+  hashCheckIntervalMs: 60_000,
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -78,6 +81,7 @@ const FLAG_NAMES: Record<string, string> = {
   'pending-proposals-max': 'pendingProposalsMax', 'default-deadline-ms': 'defaultDeadlineMs',
   'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'snapshot-log-bytes': 'snapshotLogBytes', 'lease-reads': 'leaseReads',
   groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders', quiesce: 'quiesce',
+  'hash-check-interval-ms': 'hashCheckIntervalMs',
 };
 
 export class ConfigError extends Error {
@@ -180,7 +184,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     pendingProposalsMax: int('pendingProposalsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
     sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), snapshotLogBytes: int('snapshotLogBytes', 64 * 1024), leaseReads: bool('leaseReads'),
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
-    quiesce: bool('quiesce'),
+    quiesce: bool('quiesce'), hashCheckIntervalMs: int('hashCheckIntervalMs', 0, 24 * 3_600_000),
   };
 }
 

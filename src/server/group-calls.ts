@@ -15,6 +15,7 @@ import { withDeadline } from './rpc.js';
 export async function proposeKv(host: NodeHost, driver: GroupDriver, command: KvCommand, deadlineMs: number): Promise<AppliedEntry> {
   const invalid = validateKvCommand(command);
   if (invalid !== null) throw invalid;
+  driver.checkServing('write');
   if (driver.proposals.isFull()) {
     throw new KvError('OVERLOADED', `Cannot accept write: ${driver.proposals.size} writes already wait for commit (pendingProposalsMax)`);
   }

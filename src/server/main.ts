@@ -29,6 +29,8 @@ import { MetaMap } from './meta-map.js';
 import { GC_INTERVAL_MS, ReplicaGc } from './replica-gc.js';
 import { MOVE_INTERVAL_MS, ReplicaMover } from './replica-mover.js';
 import { CallTracker, type RpcContext } from './rpc.js';
+import { Alarms } from './alarms.js';
+import { ConsistencyChecker } from './consistency-checker.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -77,6 +79,12 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const router = new Router(host, maps, hasher);
   const control = sharded ? shardControl(config, self, { host, storage, maps, log }) : [];
   const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
+  // TODO(#14): the alarms helper makes the one canonical Alarms per node (persisted); use that one.
+  const alarms = new Alarms();
+  const checker = config.hashCheckIntervalMs > 0
+    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }) })
+    : null;
+  checker?.markRestarted(); // Before serving: a replica restarted with state must match its peers first.
   const calls = new CallTracker();
   const rpc: RpcContext = {
     logger: log.child({ component: 'rpc' }), requestBytesMax: config.requestBytesMax, defaultDeadlineMs: config.defaultDeadlineMs,
@@ -90,6 +98,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats() }));
   const port = await bind(server, config.listen);
   host.start();
+  checker?.start();
   for (const part of control) part.start();
   log.info({ listen: config.listen, port, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
   const stop = async (): Promise<void> => {
@@ -99,6 +108,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     const serverStopped = shutdownServer(server);
     await Promise.race([calls.idle(), serverStopped]);
     for (const part of control) part.stop();
+    checker?.stop();
     host.close();
     await transport.close();
     await serverStopped;

@@ -1,0 +1,80 @@
+// Goal: corrupt a stopped node's data the way a bad disk or a stray write would, below SQLite's
+// notice, for the consistency-check tests and the byte-flip nemesis. Method: fold the WAL into the
+// database file first (a node killed with SIGKILL leaves one), find the row's record in the pages
+// of the `kv` table (dbstat names them), where a record's body holds group_id, key and value in
+// that order, so key bytes followed by value bytes mark the value exactly, and flip one bit of its
+// last value byte. SQLite keeps no page checksums: `PRAGMA quick_check` still says ok afterwards.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
+
+export interface FlippedValue {
+  readonly key: Uint8Array;
+  /** File offset of the flipped byte. */
+  readonly offset: number;
+}
+
+interface PageRow {
+  readonly pageno: number;
+}
+
+/** Folds the WAL into the main file so every row lives at one place in `dbPath`. */
+function checkpoint(dbPath: string): number {
+  const db = new Database(dbPath, { fileMustExist: true });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    return Number(db.pragma('page_size', { simple: true }));
+  } finally {
+    db.close();
+  }
+}
+
+function kvPages(dbPath: string): number[] {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare<[], PageRow>("SELECT pageno FROM dbstat WHERE name = 'kv' AND pagetype = 'leaf'").all().map((r) => r.pageno);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Flips one bit of the last byte of `key`'s stored value (which must be `value`, non-empty and small
+ * enough to sit in its leaf page) in the stopped node's database `dbPath`.
+ */
+export function flipValueByte(dbPath: string, key: Uint8Array, value: Uint8Array): FlippedValue {
+  if (value.byteLength === 0) throw new Error('Cannot flip a byte of an empty value');
+  const pageBytes = checkpoint(dbPath);
+  const needle = Buffer.concat([key, value]);
+  const fd = openSync(dbPath, 'r+');
+  try {
+    for (const page of kvPages(dbPath)) {
+      const buffer = Buffer.alloc(pageBytes);
+      const start = (page - 1) * pageBytes;
+      readSync(fd, buffer, 0, pageBytes, start);
+      const at = buffer.indexOf(needle);
+      if (at < 0) continue;
+      const offset = start + at + needle.byteLength - 1;
+      const flipped = Buffer.from([(buffer[at + needle.byteLength - 1] ?? 0) ^ 0x01]);
+      writeSync(fd, flipped, 0, 1, offset);
+      return { key, offset };
+    }
+  } finally {
+    closeSync(fd);
+  }
+  throw new Error(`Cannot find the record of key "${Buffer.from(key).toString('latin1')}" in the kv pages of ${dbPath}`);
+}
+
+/** A row of the kv table chosen by `pick(count)` (an index below count), or null when it is empty. */
+export function pickStoredRow(dbPath: string, pick: (count: number) => number): { key: Uint8Array; value: Uint8Array } | null {
+  checkpoint(dbPath);
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const sql = 'SELECT key, value FROM kv WHERE length(value) BETWEEN 1 AND 512';
+    const count = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM (${sql})`).get()?.n ?? 0;
+    if (count === 0) return null;
+    const row = db.prepare<[number], { key: Buffer; value: Buffer }>(`${sql} ORDER BY group_id, key LIMIT 1 OFFSET ?`).get(pick(count));
+    return row === undefined ? null : { key: row.key, value: row.value };
+  } finally {
+    db.close();
+  }
+}
