@@ -78,3 +78,18 @@ export function pickStoredRow(dbPath: string, pick: (count: number) => number): 
     db.close();
   }
 }
+
+/** Overwrites the header of one leaf page of the kv table (chosen by `pick(count)`): SQLite will call the file malformed. */
+export function breakKvPageHeader(dbPath: string, pick: (count: number) => number): number {
+  const pageBytes = checkpoint(dbPath);
+  const pages = kvPages(dbPath);
+  const page = pages[pick(pages.length)];
+  if (page === undefined) throw new Error(`No kv leaf page in ${dbPath}`);
+  const fd = openSync(dbPath, 'r+');
+  try {
+    writeSync(fd, Buffer.from([0x42, 0xff, 0xff]), 0, 3, (page - 1) * pageBytes);
+  } finally {
+    closeSync(fd);
+  }
+  return page;
+}
