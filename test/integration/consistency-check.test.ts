@@ -14,7 +14,7 @@ import { bytes, get, LINEARIZABLE, onLeader, putRequest } from './kv-helpers.js'
 
 const checkIntervalMs = 1_000;
 /** Generous for a loaded machine: the check itself runs every second. */
-const detectTimeoutMs = 30_000;
+const detectTimeoutMs = 60_000;
 
 describe('consistency check', () => {
   let cluster: Cluster | undefined;
@@ -74,5 +74,16 @@ describe('consistency check', () => {
     expect(others).toHaveLength(2);
     for (const other of others) expect(other).toMatchObject({ health: 'ok', match: true, index: mine?.index });
     for (const other of others) expect(other.hash).not.toBe(mine?.hash);
+
+    // Made leader, the corrupt replica hands leadership to a healthy one: the group keeps serving.
+    const current = await c().waitForLeader();
+    await c().stub(current).callCluster('LeaderTransfer', { groupId: '0', targetNodeId: String(victim) }, { deadlineMs: 5_000 }).catch(() => undefined);
+    const healthyLeader = await pollUntil('a healthy leader after the handoff', detectTimeoutMs, async () => {
+      const leader = await c().waitForLeader();
+      return leader === victim ? undefined : leader;
+    });
+    await onLeader(c(), 'Put', putRequest('flip/after', 'ok'));
+    expect((await get(c().stub(healthyLeader), 'flip/k7', LINEARIZABLE))?.value).toBe('value-7-abcdef');
+    expect(c().logText(victim)).toContain('corrupt replica hands leadership over');
   });
 });
