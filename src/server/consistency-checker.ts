@@ -47,10 +47,13 @@ export class ConsistencyChecker {
     options.alarms.onChange(() => this.followAlarms());
   }
 
-  /** Before serving: replicas with state on disk must match their peers before they serve. */
+  /**
+   * Before serving: replicas holding data must match their peers before they serve. A group that
+   * never wrote a key (revision 0: a founder's bootstrap) has nothing a flipped byte could hide in.
+   */
   markRestarted(): void {
     for (const driver of this.options.host.allGroups()) {
-      if (driver.storage.kv.appliedIndex() > 0) driver.health = { state: 'unverified' };
+      if (driver.storage.kv.revision() > 0) driver.health = { state: 'unverified' };
     }
   }
 

@@ -39,7 +39,9 @@ function kvPages(dbPath: string): number[] {
 
 /**
  * Flips one bit of the last byte of `key`'s stored value (which must be `value`, non-empty and small
- * enough to sit in its leaf page) in the stopped node's database `dbPath`.
+ * enough to sit in its leaf page) in the stopped node's database `dbPath`. Pages keep dead copies of
+ * records (free space left by splits and deletes), so each candidate is checked by reading the row
+ * back through SQLite; a flip that did not change it is undone and the search goes on.
  */
 export function flipValueByte(dbPath: string, key: Uint8Array, value: Uint8Array): FlippedValue {
   if (value.byteLength === 0) throw new Error('Cannot flip a byte of an empty value');
@@ -51,17 +53,28 @@ export function flipValueByte(dbPath: string, key: Uint8Array, value: Uint8Array
       const buffer = Buffer.alloc(pageBytes);
       const start = (page - 1) * pageBytes;
       readSync(fd, buffer, 0, pageBytes, start);
-      const at = buffer.indexOf(needle);
-      if (at < 0) continue;
-      const offset = start + at + needle.byteLength - 1;
-      const flipped = Buffer.from([(buffer[at + needle.byteLength - 1] ?? 0) ^ 0x01]);
-      writeSync(fd, flipped, 0, 1, offset);
-      return { key, offset };
+      for (let at = buffer.indexOf(needle); at >= 0; at = buffer.indexOf(needle, at + 1)) {
+        const offset = start + at + needle.byteLength - 1;
+        const original = buffer[at + needle.byteLength - 1] ?? 0;
+        writeSync(fd, Buffer.from([original ^ 0x01]), 0, 1, offset);
+        if (!storedValueIs(dbPath, key, value)) return { key, offset };
+        writeSync(fd, Buffer.from([original]), 0, 1, offset); // a dead copy: undo, keep looking
+      }
     }
   } finally {
     closeSync(fd);
   }
-  throw new Error(`Cannot find the record of key "${Buffer.from(key).toString('latin1')}" in the kv pages of ${dbPath}`);
+  throw new Error(`Cannot find the live record of key "${Buffer.from(key).toString('latin1')}" in the kv pages of ${dbPath}`);
+}
+
+function storedValueIs(dbPath: string, key: Uint8Array, value: Uint8Array): boolean {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare<[Uint8Array], { value: Buffer }>('SELECT value FROM kv WHERE key = ?').get(key);
+    return row !== undefined && Buffer.compare(row.value, value) === 0;
+  } finally {
+    db.close();
+  }
 }
 
 /** A row of the kv table chosen by `pick(count)` (an index below count), or null when it is empty. */
