@@ -16,6 +16,7 @@ import { addMember, removeMember } from './membership.js';
 /** How long a restarted node may stay unverified before the nemesis leaves it be (it checks every second). */
 const verdictTimeoutMs = 20_000;
 const callDeadlineMs = 1_000;
+const removeAttemptsMax = 5;
 
 export async function flipBytes(cluster: JepsenCluster, node: NodeId, choice: number): Promise<string> {
   const dbPath = join(cluster.dataDir(node), 'raftkv.db');
@@ -32,8 +33,7 @@ export async function restartCorrupted(cluster: JepsenCluster, node: NodeId): Pr
     await cluster.restart(node);
   } catch (error) {
     const why = (error instanceof Error ? error.message : String(error)).split('\n').find((line) => line.includes('Cannot open database')) ?? 'exited';
-    await rebuild(cluster, node);
-    return `refused to start (${why.trim().slice(0, 200)}); rebuilt`;
+    return `refused to start (${why.trim().slice(0, 200)}); ${await rebuild(cluster, node)}`;
   }
   const health = await pollUntil(`node ${node} to pass or fail its consistency check`, verdictTimeoutMs, async () => {
     const report = decodeGroupHashes(await cluster.clusterCall(node, 'GroupHashes', {}, callDeadlineMs));
@@ -41,11 +41,25 @@ export async function restartCorrupted(cluster: JepsenCluster, node: NodeId): Pr
     return own === undefined || own === 'unverified' ? undefined : own;
   }).catch(() => 'unverified');
   if (health !== 'corrupt') return `restarted, ${health}`;
-  await rebuild(cluster, node);
-  return 'raised CORRUPT; rebuilt';
+  return `raised CORRUPT; ${await rebuild(cluster, node)}`;
 }
 
-async function rebuild(cluster: JepsenCluster, node: NodeId): Promise<void> {
-  await removeMember(cluster, node);
-  await addMember(cluster, node);
+/**
+ * Remove (then wipe), add back. The removal is retried: a node's data may be wiped only once it is
+ * no longer a voter, and one removal attempt gives up after a few seconds on a loaded machine.
+ */
+async function rebuild(cluster: JepsenCluster, node: NodeId): Promise<string> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < removeAttemptsMax; attempt++) {
+    try {
+      await removeMember(cluster, node);
+      await addMember(cluster, node);
+      return 'rebuilt';
+    } catch (error) {
+      lastError = error;
+      // Removed and wiped, only the add-back failed: the next removal or reconcile() adds it back.
+      if (cluster.isRemoved(node)) return `removed; add-back failed (${String(error).slice(0, 120)})`;
+    }
+  }
+  throw new Error(`Cannot rebuild node ${node} after ${removeAttemptsMax} removal attempts: ${String(lastError)}`);
 }
