@@ -14,7 +14,7 @@ import { GRPC_STATUS, KvClientError } from './errors.js';
 
 export type KvMethod = 'Put' | 'Get' | 'Delete' | 'Range' | 'Txn' | 'BatchPut' | 'Status';
 export type ClusterMethod = 'MemberList' | 'MemberAdd' | 'MemberPromote' | 'MemberRemove' | 'LeaderTransfer' | 'ShardMap' | 'NodeStats'
-  | 'NodeJoin' | 'NodeDecommission' | 'BalancerPause' | 'ReplicaMove' | 'Split' | 'ListAlarms' | 'DisarmAlarm';
+  | 'NodeJoin' | 'NodeDecommission' | 'BalancerPause' | 'ReplicaMove' | 'Split' | 'ListAlarms' | 'DisarmAlarm' | 'GroupHashes';
 export type Message = Record<string, unknown>;
 
 export interface CallOptions {

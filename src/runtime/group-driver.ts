@@ -29,6 +29,16 @@ export interface GroupDriverOptions {
   readonly onSplitBorn?: (child: GroupId) => void;
 }
 
+/**
+ * Whether this replica's state may be served (src/server/consistency-checker.ts): `unverified`
+ * after a restart until its hash first matches its peers' (no linearizable reads, no writes;
+ * serializable reads promise no freshness and stay), `corrupt` once it did not (nothing at all).
+ */
+export type ReplicaHealth = { readonly state: 'ok' } | { readonly state: 'unverified' } | { readonly state: 'corrupt'; readonly reason: string };
+
+/** What a request wants of the replica: serializable reads are the only use an unverified one allows. */
+export type ReplicaUse = 'write' | 'linearizable' | 'serializable';
+
 export class GroupDriver {
   readonly group: GroupId;
   readonly core: RaftNode;
@@ -39,6 +49,7 @@ export class GroupDriver {
   installing = false;
   /** A snapshot of this group is being produced for compaction. */
   producing = false;
+  health: ReplicaHealth = { state: 'ok' };
   private readonly addressOf: (node: NodeId) => string | undefined;
   private readonly onMembership: ((conf: ConfState) => void) | undefined;
   private readonly onSplitBorn: ((child: GroupId) => void) | undefined;
@@ -84,6 +95,17 @@ export class GroupDriver {
     this.core.advance(ready);
     const membershipChanged = ready.snapshotChunk?.done === true || ready.entriesToApply.some((e) => e.type === 'confChange');
     if (membershipChanged) this.onMembership?.(this.storage.kv.confState());
+  }
+
+  /** Throws unless this replica may serve `use` now (see ReplicaHealth). */
+  checkServing(use: ReplicaUse): void {
+    const health = this.health;
+    if (health.state === 'corrupt') {
+      throw new KvError('CORRUPT', `Cannot serve group ${this.group} on this node: its replica failed the consistency check (${health.reason}); use another replica`, { group: this.group });
+    }
+    if (health.state === 'unverified' && use !== 'serializable') {
+      throw new KvError('NO_LEADER', `Cannot serve group ${this.group} on this node yet: its replica has not passed the consistency check since it started`, { group: this.group });
+    }
   }
 
   /** Maps a core refusal onto the error catalogue, with the leader hint the SDK follows. */

@@ -18,6 +18,7 @@ import type { Router } from './router.js';
 import type { MetaMap } from './meta-map.js';
 import { ShardMapCalls } from './shard-map-calls.js';
 import type { AlarmCalls } from './alarm-calls.js';
+import { groupHashesReply } from './consistency-checker.js';
 import { header } from './responses.js';
 import { checkedRequest, decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
 
@@ -60,6 +61,7 @@ export function createClusterService(options: ClusterServiceOptions): UntypedSer
     BalancerPause: unary(options, 'BalancerPause', (r, d) => mapCalls.pause(r, d)),
     ReplicaMove: unary(options, 'ReplicaMove', (r, d) => mapCalls.move(r, d)),
     Split: unary(options, 'Split', (r, d) => mapCalls.split(r, d)),
+    GroupHashes: unary(options, 'GroupHashes', () => Promise.resolve(groupHashesReply(nodeId(options.nodeId), options.host))),
     SnapshotSave: (call: ServerWritableStream<unknown, unknown>) => {
       // grpc-js turns an 'error' emitted on a server stream into the call's status; destroy() would
       // skip sending any status, and the caller would wait for its deadline.

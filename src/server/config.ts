@@ -50,6 +50,8 @@ export interface ServerConfig {
    * refuses writes that add data; 0 turns it off.
    */
   readonly quotaBytes: number;
+  /** How often each group's leader asks its replicas to compare state hashes; 0: never (docs/node.md). */
+  readonly hashCheckIntervalMs: number;
 }
 
 /** Smallest nonzero --quota-bytes: below it a fresh node's own schema and Raft state would trip it. */
@@ -80,6 +82,7 @@ export const defaultServerConfig = {
   // etcd's default backend quota: large enough that nobody meets it by accident, small enough
   // that a node refuses writes long before a typical disk fills.
   quotaBytes: 2 * 1024 * 1024 * 1024,
+  hashCheckIntervalMs: 60_000,
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -93,6 +96,7 @@ const FLAG_NAMES: Record<string, string> = {
   'session-ttl-ms': 'sessionTtlMs', 'snapshot-entries': 'snapshotEntries', 'snapshot-log-bytes': 'snapshotLogBytes', 'lease-reads': 'leaseReads',
   groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders', quiesce: 'quiesce',
   'quota-bytes': 'quotaBytes',
+  'hash-check-interval-ms': 'hashCheckIntervalMs',
 };
 
 export class ConfigError extends Error {
@@ -196,6 +200,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     sessionTtlMs: int('sessionTtlMs', 1000), snapshotEntries: int('snapshotEntries', 10), snapshotLogBytes: int('snapshotLogBytes', 64 * 1024), leaseReads: bool('leaseReads'),
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
     quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),
+    hashCheckIntervalMs: int('hashCheckIntervalMs', 0, 24 * 3_600_000),
   };
 }
 

@@ -16,6 +16,7 @@ import { withDeadline } from './rpc.js';
 export async function proposeKv(host: NodeHost, driver: GroupDriver, command: KvCommand, deadlineMs: number): Promise<AppliedEntry> {
   const invalid = validateKvCommand(command);
   if (invalid !== null) throw invalid;
+  driver.checkServing('write');
   if (driver.proposals.isFull()) throw overloaded('write', 'writes already wait for commit', driver.proposals.budget);
   const proposed = driver.core.propose(encodeKvCommand(command));
   if (!proposed.ok) throw driver.errorFromCore(proposed.error);

@@ -87,8 +87,11 @@ class KvHandlers {
   private async readable(driver: GroupDriver, request: Obj, deadlineMs: number): Promise<{ driver: GroupDriver; serializable: boolean }> {
     const consistency = req.consistency(request);
     if (driver.installing) throw new KvError('NO_LEADER', 'Cannot serve the read: a snapshot is being installed on this node', { group: driver.group });
+    const use = consistency === 'serializable' ? 'serializable' : 'linearizable';
+    driver.checkServing(use);
     if (consistency === 'lease') await this.leaseBarrier(driver, deadlineMs);
     if (consistency === 'linearizable') await this.readBarrier(driver, deadlineMs);
+    driver.checkServing(use); // The consistency check may have failed while the read waited.
     return { driver, serializable: consistency === 'serializable' };
   }
 
@@ -196,6 +199,7 @@ function keysOf(body: KvCommandBody, sharded: boolean): Uint8Array[] {
       return keys.length > 0 ? keys : [new Uint8Array(0)];
     }
     case 'split':
-      throw new KvError('INVALID_ARGUMENT', 'Cannot split through this call; use Cluster.Split', { field: 'request' });
+    case 'hashCheck':
+      throw new KvError('INVALID_ARGUMENT', `Cannot run a ${body.type} through this call`, { field: 'request' });
   }
 }

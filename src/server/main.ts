@@ -36,6 +36,7 @@ import { PEER_ALARM_POLL_MS, PeerAlarms } from './peer-alarms.js';
 import { QUOTA_CHECK_INTERVAL_MS, SpaceQuota } from './space-quota.js';
 import { WriteAdmission } from './write-admission.js';
 import { connectionLimitOptions } from './connection-limits.js';
+import { ConsistencyChecker } from './consistency-checker.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -89,6 +90,11 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log);
   const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
   const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
+  const alarms = alarmParts.alarms;
+  const checker = config.hashCheckIntervalMs > 0
+    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }) })
+    : null;
+  checker?.markRestarted(); // Before serving: a replica restarted with state must match its peers first.
   const calls = new CallTracker();
   const rpc: RpcContext = {
     logger: log.child({ component: 'rpc' }), requestBytesMax: config.requestBytesMax, defaultDeadlineMs: config.defaultDeadlineMs,
@@ -102,6 +108,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
   const port = await bind(server, config.listen);
   host.start();
+  checker?.start();
   for (const part of control) part.start();
   log.info({ listen: config.listen, port, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
   const stop = async (): Promise<void> => {
@@ -111,6 +118,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     const serverStopped = shutdownServer(server);
     await Promise.race([calls.idle(), serverStopped]);
     for (const part of control) part.stop();
+    checker?.stop();
     host.close();
     await transport.close();
     await serverStopped;

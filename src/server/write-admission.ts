@@ -47,6 +47,7 @@ export function addedBytes(body: KvCommandBody): number {
     case 'delete':
     case 'deleteRange':
     case 'split':
+    case 'hashCheck':
       return 0;
   }
 }
@@ -62,6 +63,7 @@ export function addsData(body: KvCommandBody): boolean {
     case 'delete':
     case 'deleteRange':
     case 'split':
+    case 'hashCheck':
       return false;
   }
 }

@@ -40,7 +40,8 @@ export function executeCommand(table: KvTable, command: KvCommandBody, revision:
       return { result: { type: 'txn', revision: after(), succeeded, results }, revision: after() };
     }
     case 'split':
-      throw new Error('A split is applied by the state machine (split-apply.ts), never as a KV command');
+    case 'hashCheck':
+      throw new Error(`A ${command.type} is applied by the state machine (kv-state-machine.ts), never as a KV command`);
     default:
       return unreachable(command);
   }

@@ -3,6 +3,7 @@
  *
  *   command  = u8 format(=1) u8 tag uint timeMs bool hasSession [string id, uint seq] body
  *   tag      = 1 put | 2 delete | 3 deleteRange | 4 batchPut | 5 txn | 6 split (uint child, uint mid)
+ *              | 7 hashCheck (no body)
  *   put      = bytes key, bytes value, bool prevKv         delete = bytes key, bool prevKv
  *   range    = u8 1 bytes start bool hasEnd [bytes end] | u8 2 bytes prefix
  *   query    = range uint limit(0: none) bool keysOnly bool countOnly bool hasAfter [bytes after]
@@ -31,7 +32,7 @@ import {
 import type { KeyRange, RangeQuery } from './kv-types.js';
 
 const formatVersion = 1;
-const commandTags = { put: 1, delete: 2, deleteRange: 3, batchPut: 4, txn: 5, split: 6 } as const;
+const commandTags = { put: 1, delete: 2, deleteRange: 3, batchPut: 4, txn: 5, split: 6, hashCheck: 7 } as const;
 const opTags = { put: 1, delete: 2, get: 3, range: 4 } as const;
 const targets = ['value', 'version', 'createRevision', 'modRevision'] as const;
 const compareOps: readonly CompareOp[] = ['=', '!=', '<', '>'];
@@ -77,6 +78,9 @@ function writeBody(w: BytesWriter, body: KvCommandBody): void {
       return;
     case 'split':
       w.uint(body.child).uint(body.mid);
+      return;
+    case 'hashCheck':
+      return;
   }
 }
 
@@ -134,6 +138,11 @@ export function decodeKvCommand(data: Uint8Array): Result<KvCommand> {
  * `{ ...body, timeMs }`: V8 copies that through a slow path here, which made a put's decode about
  * ten times slower (bench: 1.3 µs against 0.13 µs), on every replica for every entry.
  */
+/** Whether `data` (a normal entry's) is a hashCheck command, without decoding it. */
+export function isHashCheck(data: Uint8Array): boolean {
+  return data.byteLength >= 2 && data[0] === formatVersion && data[1] === commandTags.hashCheck;
+}
+
 function withHeader(body: KvCommandBody, timeMs: number, session: SessionRef | undefined): KvCommand {
   return session === undefined ? Object.assign(body, { timeMs }) : Object.assign(body, { timeMs, session });
 }
@@ -156,6 +165,8 @@ function readBody(r: BytesReader, tag: number): KvCommandBody {
     }
     case commandTags.split:
       return { type: 'split', child: r.uint(), mid: r.uint() };
+    case commandTags.hashCheck:
+      return { type: 'hashCheck' };
     default:
       throw new CodecError(`unknown command tag ${tag}`);
   }

@@ -44,7 +44,17 @@ export type KvCommandBody =
   | { readonly type: 'deleteRange'; readonly range: KeyRange }
   | { readonly type: 'batchPut'; readonly items: readonly { readonly key: Uint8Array; readonly value: Uint8Array }[] }
   | { readonly type: 'txn'; readonly compares: readonly Compare[]; readonly success: readonly TxnOp[]; readonly failure: readonly TxnOp[] }
-  | SplitCommand;
+  | SplitCommand
+  | HashCheckCommand;
+
+/**
+ * Asks every replica to hash its applied state at this entry's index (state-hash.ts), so replicas
+ * compare hashes of the same log position. Changes nothing. Proposed by the group's leader every
+ * check interval (src/server/consistency-checker.ts), never by clients.
+ */
+export interface HashCheckCommand {
+  readonly type: 'hashCheck';
+}
 
 /**
  * Cuts the group's ring range at `mid`: keys at or above it move to group `child`, born on every
@@ -134,6 +144,8 @@ function validateOp(op: TxnOp | KvCommandBody): KvError | null {
       );
     case 'txn':
       return validateTxn(op.compares, op.success, op.failure);
+    case 'hashCheck':
+      return null;
     case 'split':
       return Number.isSafeInteger(op.child) && op.child > 0 && Number.isSafeInteger(op.mid) && op.mid > 0 ? null : invalid('split', 'split names no valid child group or ring position');
   }

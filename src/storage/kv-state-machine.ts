@@ -23,11 +23,12 @@ import { applySplit } from './split-apply.js';
 import type { StorageDatabase } from './database.js';
 import { executeCommand } from './kv-apply.js';
 import { validateRangeQuery, type KvCommand, type KvCommandBody, type SplitCommand } from './kv-command.js';
-import { decodeKvCommand } from './kv-command-codec.js';
+import { decodeKvCommand, isHashCheck } from './kv-command-codec.js';
 import { decodeCommandResult, encodeCommandResult } from './kv-result-codec.js';
 import { KvTable } from './kv-table.js';
 import type { AppliedEntry, CommandResult, GetResult, RangeQuery, RangeResult } from './kv-types.js';
 import { SessionTable } from './session-table.js';
+import { StateHashes } from './state-hash.js';
 
 export interface KvStateMachineOptions {
   /** Replicated: every replica must use the same value. Idle time after which a session expires. */
@@ -45,6 +46,8 @@ export class KvStateMachine {
   private installing: boolean;
   private readonly table: KvTable;
   private readonly sessions: SessionTable;
+  /** Hashes of the applied state at the hashCheck entries applied here (consistency check). */
+  readonly hashes: StateHashes;
 
   constructor(
     private readonly db: StorageDatabase,
@@ -58,6 +61,7 @@ export class KvStateMachine {
     assert(Number.isSafeInteger(options.sessionsMax) && options.sessionsMax > 0, 'sessionsMax must be positive');
     this.table = new KvTable(db, group);
     this.sessions = new SessionTable(db, group);
+    this.hashes = new StateHashes(db.path, group);
     this.state = readApplyState(db, group, initial, initialRange);
     this.installing = isInstalling(db, group);
   }
@@ -67,6 +71,7 @@ export class KvStateMachine {
     this.state = readApplyState(this.db, this.group, this.initial, this.initialRange);
     this.installing = isInstalling(this.db, this.group);
     this.sessions.forget(); // An install replaces the session rows too.
+    this.hashes.clear();
   }
 
   appliedIndex(): LogIndex {
@@ -111,12 +116,28 @@ export class KvStateMachine {
     return this.installing;
   }
 
-  /** Applies committed entries (next after the applied index, contiguous) in one transaction. */
+  /**
+   * Applies committed entries (next after the applied index, contiguous) in one transaction, or
+   * in one per run ending with a hashCheck entry: the state is hashed as of that entry's commit.
+   */
   apply(entries: readonly LogEntry[]): AppliedEntry[] {
     assert(!this.installing, `Cannot apply to group ${this.group}: a snapshot install is under way`);
     entries.forEach((entry, i) => {
       assert(entry.index === this.state.applied + 1 + i, `apply() got entry ${entry.index}, expected ${this.state.applied + 1 + i}`);
     });
+    const applied: AppliedEntry[] = [];
+    let from = 0;
+    for (const [i, entry] of entries.entries()) {
+      if (entry.type !== 'normal' || !isHashCheck(entry.data)) continue;
+      applied.push(...this.applyRun(entries.slice(from, i + 1)));
+      this.hashes.startAt(entry.index);
+      from = i + 1;
+    }
+    if (from < entries.length) applied.push(...this.applyRun(entries.slice(from)));
+    return applied;
+  }
+
+  private applyRun(entries: readonly LogEntry[]): AppliedEntry[] {
     const last = entries[entries.length - 1];
     if (last === undefined) return [];
     let next = this.state;
@@ -174,6 +195,8 @@ export class KvStateMachine {
     if (!decoded.ok) return { state, outcome: { result: errorResult(decoded.error), duplicate: false } };
     const command = decoded.value;
     if (command.type === 'split') return this.applySplitEntry(command, state);
+    // Changes nothing, not even the clock: a replica caught up by snapshot must hash alike.
+    if (command.type === 'hashCheck') return { state, outcome: { result: { type: 'noop', revision: state.revision }, duplicate: false } };
     return this.applyCommand(command, state);
   }
 
@@ -241,6 +264,7 @@ function commandKeys(command: KvCommandBody): Uint8Array[] {
       return [...command.compares.map((c) => c.key), ...[...command.success, ...command.failure].flatMap((op) => (op.type === 'range' ? [] : [op.key]))];
     case 'deleteRange':
     case 'split':
+    case 'hashCheck':
       return [];
   }
 }

@@ -17,6 +17,7 @@ import { mustSync } from '../raft/ready.js';
 import { DataFileError, StorageDatabase } from './database.js';
 import type { RingBounds } from './apply-state.js';
 import { KvStateMachine, type KvStateMachineOptions } from './kv-state-machine.js';
+import { checkStructure } from './integrity.js';
 import type { ProducedSnapshot } from './snapshot-producer.js';
 import { SqliteLogStore } from './raft-log-store.js';
 import { removeFileIfPresent } from './snapshot-files.js';
@@ -67,8 +68,16 @@ export class NodeStorage {
     this.snapshots = new SnapshotStore(db);
   }
 
+  /** Opens the database and checks its structure first (integrity.ts): a corrupt file refuses to start. */
   static open(options: NodeStorageOptions): NodeStorage {
-    return new NodeStorage(StorageDatabase.open(options.path), options.kv);
+    const db = StorageDatabase.open(options.path);
+    try {
+      checkStructure(db.sqlite, options.path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new NodeStorage(db, options.kv);
   }
 
   /**

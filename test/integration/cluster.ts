@@ -110,6 +110,7 @@ export class Cluster {
     return this.member(id).logPath;
   }
 
+  /** The node's data directory (its SQLite file is `raftkv.db` in it). */
   dataDir(id: number): string {
     return this.member(id).dataDir;
   }

@@ -153,6 +153,9 @@ function checkSharding(options: RunOptions): void {
     return;
   }
   if (options.replicas > options.nodes) throw new Error(`Cannot use --replicas ${options.replicas} with --nodes ${options.nodes}: a group cannot have more replicas than there are nodes`);
+  if (named('byte-flip')) {
+    throw new Error('Cannot use --nemesis byte-flip on a sharded cluster: it rebuilds a corrupted node through group 0\'s membership (the meta group there)');
+  }
   if (named('membership')) {
     throw new Error('Cannot use --nemesis membership on a sharded cluster: it edits group 0 (the meta group) directly; use `move`, which moves data-group replicas through the shard map');
   }

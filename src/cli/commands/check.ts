@@ -12,6 +12,7 @@ import { parseCount, parseDuration, UsageError } from './args.js';
 import { EXIT, type Command, type CommandContext } from './context.js';
 import { formatMs } from './endpoint.js';
 import { cleanUp, percentile, runPutLoad, type LoadOptions } from './perf-load.js';
+import { checkHash } from './check-hash.js';
 
 const DEFAULTS = { writers: 16, duration: '5s', valueBytes: 256, minWritesPerSec: 100, maxP99: '500ms' } as const;
 
@@ -66,13 +67,17 @@ async function perf(context: CommandContext): Promise<boolean> {
 
 export const checkCommand: Command = {
   name: 'check',
-  usage: ['check perf [--clients N] [--duration D] [--value-size BYTES] [--min-writes N] [--max-p99 D]'],
-  brief: 'check perf',
-  summary: 'a short write load test: PASS/FAIL',
+  usage: ['check perf [--clients N] [--duration D] [--value-size BYTES] [--min-writes N] [--max-p99 D]', 'check hash'],
+  brief: 'check perf|hash',
+  summary: 'a write load test, or compare replica hashes',
   details: `a short write load test with PASS/FAIL (exit code 1 on FAIL).
 
 check perf: ${DEFAULTS.writers} writers put ${DEFAULTS.valueBytes}-byte values for ${DEFAULTS.duration} (keys under kvctl-check-perf/, deleted after).
-PASS needs >= ${DEFAULTS.minWritesPerSec} writes/s, p99 <= ${DEFAULTS.maxP99} and no failed writes; change the bars with --min-writes and --max-p99.`,
+PASS needs >= ${DEFAULTS.minWritesPerSec} writes/s, p99 <= ${DEFAULTS.maxP99} and no failed writes; change the bars with --min-writes and --max-p99.
+
+check hash: every replica's state hash per group at the newest index all replicas hashed, its health
+(ok, unverified, corrupt) and whether it matches the others. Pass every node in --endpoints.
+Exit code 1 if a replica is corrupt or hashes differ.`,
   flags: {
     clients: { type: 'string', value: 'N', help: `concurrent writers, 1..256 (default ${DEFAULTS.writers})` },
     duration: { type: 'string', value: 'D', help: `how long to write, at most 1m (default ${DEFAULTS.duration})` },
@@ -82,8 +87,9 @@ PASS needs >= ${DEFAULTS.minWritesPerSec} writes/s, p99 <= ${DEFAULTS.maxP99} an
   },
   async run(context) {
     const [verb, ...rest] = context.args;
-    if (verb !== 'perf') throw new UsageError(verb === undefined ? 'check: missing perf' : `check: unknown subcommand "${verb}" (perf)`, 'check');
-    if (rest.length > 0) throw new UsageError(`check perf: unexpected "${rest[0] ?? ''}"`, 'check');
+    if (verb !== 'perf' && verb !== 'hash') throw new UsageError(verb === undefined ? 'check: missing perf or hash' : `check: unknown subcommand "${verb}" (perf, hash)`, 'check');
+    if (rest.length > 0) throw new UsageError(`check ${verb}: unexpected "${rest[0] ?? ''}"`, 'check');
+    if (verb === 'hash') return checkHash(context);
     return (await perf(context)) ? EXIT.ok : EXIT.error;
   },
 };

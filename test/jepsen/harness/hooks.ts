@@ -8,6 +8,7 @@ import type { NodeId } from '../../../src/shared/ids.js';
 import type { NemesisHooks } from '../nemesis/runner.js';
 import type { JepsenCluster } from './jepsen-cluster.js';
 import { addMember, removeMember } from './membership.js';
+import { flipBytes, restartCorrupted } from './byte-flip.js';
 import type { ShardFaults } from './shard-faults.js';
 
 const transferDeadlineMs = 2_000;
@@ -20,6 +21,8 @@ export function clusterHooks(cluster: JepsenCluster, shard?: ShardFaults): Nemes
     restart: (node) => cluster.restart(node),
     pause: (node) => cluster.pause(node),
     resume: (node) => cluster.resume(node),
+    flipBytes: (node, choice) => flipBytes(cluster, node, choice),
+    restartCorrupted: (node) => restartCorrupted(cluster, node),
     removeMember: (node) => removeMember(cluster, node),
     addMember: (node) => addMember(cluster, node),
     transferLeader: async (to: NodeId) => {

@@ -237,6 +237,8 @@ export class JepsenCluster {
       peers: this.net.peersFor(node), dataDir: this.dataDir(node), tickMs: s.tickMs, electionTicks: s.electionTicks,
       join, extra: [
         '--snapshot-entries', String(s.snapshotEntries), ...(s.leaseReads ? ['--lease-reads'] : []),
+        // Replicas compare state hashes every second, so the byte-flip nemesis is caught quickly.
+        '--hash-check-interval-ms', '1000',
         // Always explicit: the server's own default is a sharded cluster.
         '--groups', String(s.groups ?? 0), ...(this.isSharded ? ['--replicas', String(s.replicas ?? 3)] : []),
       ],

@@ -54,6 +54,20 @@ describe('NemesisRunner', () => {
     expect(nemesis.log.map((entry) => entry.node)).toEqual([2, 2, 3]);
   });
 
+  it('byte-flip kills the node, corrupts it, and on stop restarts it through the repair hook', async () => {
+    const { hooks, calls } = fakeHooks({ current: nodeId(1) });
+    const withFlip: NemesisHooks = {
+      ...hooks,
+      flipBytes: (node, choice) => Promise.resolve(`flipped ${node}/${choice}`).finally(() => calls.push(`flip ${node}`)),
+      restartCorrupted: (node) => Promise.resolve('raised CORRUPT; rebuilt').finally(() => calls.push(`restart-corrupted ${node}`)),
+    };
+    const nemesis = runner(withFlip);
+    await nemesis.apply(event(0, 'start', 1, { kind: 'byte-flip', target: nodeId(3), choice: 7 }));
+    await nemesis.apply(event(10, 'stop', 1, { kind: 'byte-flip', target: nodeId(3), choice: 7 }));
+    expect(calls).toEqual(['crash 3', 'flip 3', 'restart-corrupted 3']);
+    expect(nemesis.log.map((entry) => entry.detail)).toEqual(['flipped 3/7', 'flipped 3/7; raised CORRUPT; rebuilt']);
+  });
+
   it('skips a leader-aware fault when there is no leader, and its stop does nothing', async () => {
     const { hooks, calls } = fakeHooks({ current: undefined });
     const nemesis = runner(hooks);

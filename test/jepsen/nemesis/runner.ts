@@ -38,6 +38,10 @@ export interface NemesisHooks {
   splitGroup?(choice: number): Promise<string>;
   crash(node: NodeId): Promise<void>;
   restart(node: NodeId): Promise<void>;
+  /** Corrupts the stopped node's database as byte-flip's `choice` says; resolves to what was done. */
+  flipBytes?(node: NodeId, choice: number): Promise<string>;
+  /** Restarts a node whose data was corrupted, rebuilding it if needed; resolves to what was done. */
+  restartCorrupted?(node: NodeId): Promise<string>;
   pause(node: NodeId): Promise<void>;
   resume(node: NodeId): Promise<void>;
   removeMember(node: NodeId): Promise<void>;
@@ -181,6 +185,10 @@ export class NemesisRunner {
         ({ node, detail } = await this.resolve(fault.target));
         if (node !== undefined) await this.startOnNode(fault.kind, node);
         break;
+      case 'byte-flip':
+        ({ node } = await this.resolve(fault.target));
+        if (node !== undefined) detail = await this.flipBytes(node, fault.choice);
+        break;
       case 'transfer-storm': stopStorm = this.startStorm(fault.intervalMs); break;
       case 'move': detail = await this.shardStep('moveReplica', fault.choice); break;
       case 'split': detail = await this.shardStep('splitGroup', fault.choice); break;
@@ -191,6 +199,12 @@ export class NemesisRunner {
     const done: Done = { ...(node === undefined ? {} : { node }), ...(detail === undefined ? {} : { detail }) };
     this.active.set(event.id, { fault, ...done, ...(stopStorm ? { stopStorm } : {}) });
     return done;
+  }
+
+  private async flipBytes(node: NodeId, choice: number): Promise<string> {
+    if (this.hooks.flipBytes === undefined) throw new Error('Cannot flip bytes: the cluster has no byte-flip hook');
+    await this.hooks.crash(node);
+    return this.hooks.flipBytes(node, choice);
   }
 
   private shardStep(hook: 'moveReplica' | 'splitGroup', choice: number): Promise<string> {
@@ -212,22 +226,31 @@ export class NemesisRunner {
       return {};
     }
     const active = this.active.get(event.id);
-    await this.undo(event.id);
-    return { ...(active?.node === undefined ? {} : { node: active.node }), ...(active?.detail === undefined ? {} : { detail: active.detail }) };
+    const repaired = await this.undo(event.id);
+    const detail = repaired === undefined ? active?.detail : `${active?.detail ?? ''}; ${repaired}`;
+    return { ...(active?.node === undefined ? {} : { node: active.node }), ...(detail === undefined ? {} : { detail }) };
   }
 
-  /** Undoes an active fault; a fault skipped at start (no leader) has nothing to undo. */
-  private async undo(id: number): Promise<void> {
+  /** Undoes an active fault (a fault skipped at start has nothing to undo); says what a repair did. */
+  private async undo(id: number): Promise<string | undefined> {
     const active = this.active.get(id);
-    if (active === undefined) return;
+    if (active === undefined) return undefined;
     this.active.delete(id);
     const { fault, node } = active;
     if (fault.kind === 'transfer-storm') await active.stopStorm?.();
     else if (fault.kind === 'kill' && node !== undefined) await this.hooks.restart(node);
+    else if (fault.kind === 'byte-flip' && node !== undefined) return this.restartCorrupted(node);
     else if (fault.kind === 'pause' && node !== undefined) await this.hooks.resume(node);
     else if (fault.kind === 'membership' && node !== undefined) await this.hooks.addMember(node);
-    else if (fault.kind === 'move' || fault.kind === 'split') return; // a shard map change stays; nothing to undo
+    else if (fault.kind === 'move' || fault.kind === 'split') return undefined; // a shard map change stays; nothing to undo
     else await this.hooks.network.heal(); // network lane: one fault at a time, so heal is exact
+    return undefined;
+  }
+
+  private async restartCorrupted(node: NodeId): Promise<string> {
+    if (this.hooks.restartCorrupted !== undefined) return this.hooks.restartCorrupted(node);
+    await this.hooks.restart(node);
+    return 'restarted';
   }
 
   /** Transfers leadership to a random node every intervalMs until the returned stop is awaited. */

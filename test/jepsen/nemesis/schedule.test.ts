@@ -76,7 +76,7 @@ describe('generateSchedule()', () => {
   it('on a sharded cluster, `all` means move and split instead of membership', () => {
     const every = generateSchedule({ ...base, runMs: 600_000, shape: { sharded: true, canMove: true } });
     const kinds = new Set(windows(every).map((w) => w.kind));
-    expect(kinds).toEqual(new Set(NEMESIS_NAMES.filter((name) => name !== 'membership')));
+    expect(kinds).toEqual(new Set(NEMESIS_NAMES.filter((name) => name !== 'membership' && name !== 'byte-flip')));
     const fixed = generateSchedule({ ...base, runMs: 600_000, shape: { sharded: true, canMove: false } });
     expect(new Set(windows(fixed).map((w) => w.kind)).has('move')).toBe(false);
   });
@@ -114,7 +114,8 @@ describe('generateSchedule()', () => {
 
 describe('nemesis selection', () => {
   it("expandSelection() turns 'all' into every nemesis the cluster supports", () => {
-    expect(expandSelection(['all'])).toEqual(NEMESIS_NAMES.filter((name) => name !== 'move' && name !== 'split'));
+    expect(expandSelection(['all'])).toEqual(NEMESIS_NAMES.filter((name) => name !== 'move' && name !== 'split' && name !== 'byte-flip'));
+    expect(expandSelection(['byte-flip'])).toEqual(['byte-flip']);
     expect(expandSelection(['all'], { sharded: true, canMove: false })).not.toContain('membership');
     expect(expandSelection(['pause', 'bridge'])).toEqual(['bridge', 'pause']);
   });

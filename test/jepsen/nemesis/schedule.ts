@@ -19,7 +19,7 @@ import { randomHalves, shuffled } from '../net/links.js';
 
 export const NEMESIS_NAMES = [
   'partition-halves', 'isolate-leader', 'majority-ring', 'bridge', 'one-way',
-  'kill', 'pause', 'membership', 'transfer-storm', 'move', 'split',
+  'kill', 'pause', 'membership', 'transfer-storm', 'move', 'split', 'byte-flip',
 ] as const;
 export type NemesisName = (typeof NEMESIS_NAMES)[number];
 export type NemesisSelection = NemesisName | 'all';
@@ -30,7 +30,7 @@ const laneOrder: readonly Lane[] = ['network', 'process', 'cluster', 'shard'];
 const laneOf: Record<NemesisName, Lane> = {
   'partition-halves': 'network', 'isolate-leader': 'network', 'majority-ring': 'network',
   bridge: 'network', 'one-way': 'network', kill: 'process', pause: 'process',
-  membership: 'cluster', 'transfer-storm': 'cluster', move: 'shard', split: 'shard',
+  membership: 'cluster', 'transfer-storm': 'cluster', move: 'shard', split: 'shard', 'byte-flip': 'process',
 };
 
 /**
@@ -45,9 +45,13 @@ export interface ClusterShape {
 
 export const unshardedShape: ClusterShape = { sharded: false, canMove: false };
 
-/** The nemeses `all` stands for on a cluster of this shape. */
+/**
+ * The nemeses `all` stands for on a cluster of this shape. Not byte-flip: it must be named (its
+ * repair edits group 0's membership, and leaving it out keeps the draws of earlier seeds).
+ */
 export function applicableNemeses(shape: ClusterShape): NemesisName[] {
   return NEMESIS_NAMES.filter((name) => {
+    if (name === 'byte-flip') return false;
     if (name === 'membership') return !shape.sharded;
     if (name === 'split') return shape.sharded;
     if (name === 'move') return shape.canMove;
@@ -76,6 +80,12 @@ export type Fault =
   | { readonly kind: 'move'; readonly choice: number }
   /** start: Split of a group; stop: nothing to undo. */
   | { readonly kind: 'split'; readonly choice: number }
+  /**
+   * start: kill the node, then corrupt its database: flip a bit of a stored value (the row
+   * numbered `choice` modulo the rows), or, when `choice` is divisible by 4, break a page header;
+   * stop: restart it, and rebuild it (remove, wipe, add back) if it refuses to start or raises CORRUPT.
+   */
+  | { readonly kind: 'byte-flip'; readonly target: NodeTarget; readonly choice: number }
   /** Only in the final event: stop everything, heal the network. */
   | { readonly kind: 'heal' };
 
@@ -155,6 +165,7 @@ function makeFault(name: NemesisName, rng: Rng, nodes: readonly NodeId[]): Fault
     case 'transfer-storm': return { kind: name, intervalMs: between(rng, stormIntervalMsMin, stormIntervalMsMax) };
     case 'move': return { kind: name, choice: rng.nextInt(choiceBound) };
     case 'split': return { kind: name, choice: rng.nextInt(choiceBound) };
+    case 'byte-flip': return { kind: name, target: target(rng, nodes), choice: rng.nextInt(choiceBound) };
   }
 }
 
