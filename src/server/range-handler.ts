@@ -33,7 +33,7 @@ export interface RangeHandlerOptions {
 export async function handleRange(options: RangeHandlerOptions, r: Obj, deadlineMs: number): Promise<Obj> {
   const deadlineAt = Date.now() + deadlineMs;
   const query = decoded(() => req.rangeQuery(r));
-  const after = decoded(() => pageAfter(r));
+  const { after, count } = decoded(() => pageAfter(r));
   const invalid = validateRangeQuery(after === null ? query : { ...query, after });
   if (invalid !== null) throw invalid;
   const router = options.router;
@@ -54,7 +54,7 @@ export async function handleRange(options: RangeHandlerOptions, r: Obj, deadline
   const revision = drivers.length === 1 ? (drivers[0]?.storage.kv.revision() ?? 0) : 0;
   const page = query.countOnly === true
     ? { kvs: [], more: false, count: await countKeys(sources, rangeLimits, steps) }
-    : await collectPage(sources, after, query.limit ?? rangeLimits.pageRowsMax, rangeLimits, steps);
+    : await collectPage(sources, { after, count, limit: query.limit ?? rangeLimits.pageRowsMax }, rangeLimits, steps);
   const last = page.kvs[page.kvs.length - 1];
   const [first] = reads;
   const serializable = reads.some((x) => x.serializable);
@@ -65,7 +65,7 @@ export async function handleRange(options: RangeHandlerOptions, r: Obj, deadline
     kvs: page.kvs.map(keyValue),
     more: page.more,
     count: String(page.count),
-    nextPageToken: page.more && last !== undefined ? Buffer.from(encodePageToken(tokenRange(r), last.key)) : Buffer.alloc(0),
+    nextPageToken: page.more && last !== undefined ? Buffer.from(encodePageToken(tokenRange(r), last.key, page.count)) : Buffer.alloc(0),
   };
 }
 
@@ -73,12 +73,15 @@ function tokenRange(r: Obj): TokenRange {
   return { start: req.bytes(r, 'start'), end: req.bytes(r, 'end'), prefix: req.bool(r, 'prefix') };
 }
 
-/** The key the request's page token continues after; null for a first page. Throws a KvError. */
-function pageAfter(r: Obj): Uint8Array | null {
+/**
+ * The key the request's page token continues after (null for a first page), and the range's
+ * count the token carries from its first page, if any. Throws a KvError.
+ */
+function pageAfter(r: Obj): { after: Uint8Array | null; count: number | null } {
   const token = req.bytes(r, 'pageToken');
-  if (token.byteLength === 0) return null;
+  if (token.byteLength === 0) return { after: null, count: null };
   const decodedToken = decodePageToken(token, tokenRange(r), storageLimits.keyBytesMax);
-  if (decodedToken.ok) return decodedToken.after;
+  if (decodedToken.ok) return decodedToken;
   const why = decodedToken.problem === 'another range'
     ? 'page_token belongs to another range (start, end and prefix must be those of the request that returned it)'
     : `page_token is ${decodedToken.problem === 'tampered' ? 'altered' : 'malformed'} (pass next_page_token back unchanged)`;

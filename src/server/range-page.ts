@@ -83,14 +83,19 @@ class Cursor {
   }
 }
 
+/** Where a page starts, how many keys it may hold, and the range's count if a token carried it. */
+export interface PageRequest {
+  readonly after: Uint8Array | null;
+  readonly limit: number;
+  readonly count: number | null;
+}
+
 /**
- * The first page of the range after `after` over every source, merged in key order; `yieldStep`
- * runs between synchronous steps and `guard` before each read that follows one.
+ * The first page of the range after `request.after` over every source, merged in key order;
+ * `yieldStep` runs between synchronous steps and `guard` before each read that follows one.
  */
-export async function collectPage(
-  sources: readonly RowSource[], after: Uint8Array | null, limit: number, bounds: PageBounds,
-  steps: Steps,
-): Promise<CollectedPage> {
+export async function collectPage(sources: readonly RowSource[], request: PageRequest, bounds: PageBounds, steps: Steps): Promise<CollectedPage> {
+  const { after, limit } = request;
   const rowsMax = Math.max(1, Math.min(limit, bounds.pageRowsMax));
   // Keys spread over groups by hash, so each group holds about rowsMax / groups of the page: read
   // twice that per step (a group that holds more is read again), not rowsMax from every group.
@@ -116,7 +121,7 @@ export async function collectPage(
     next.take();
   }
   const more = cursors.some((c) => c.head() !== undefined || c.more);
-  return { kvs, more, count: await countAll(cursors, bounds, steps) };
+  return { kvs, more, count: request.count ?? (await countAll(cursors, bounds, steps)) };
 }
 
 /** Keys in the whole range over every source (a `count_only` Range), in bounded steps. */

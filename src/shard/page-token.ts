@@ -7,14 +7,19 @@
  * with `start` anyway. Shared by the server and the SDK, which builds the token of a page it
  * merged from per-group pages itself.
  *
- * Layout (version 1): version byte | 8-byte range fingerprint | last key | 4-byte checksum.
+ * A token may also carry the range's key count from its first page, so later pages need not
+ * count the whole range again (a scan of n keys in pages of p would count n²/p keys).
+ *
+ * Layout (version 1): version byte | 8-byte range fingerprint | count flag byte (0: none, 1: an
+ * 8-byte count follows) | [count] | last key | 4-byte checksum.
  */
 import { createHash } from 'node:crypto';
 
 const VERSION = 1;
 const FINGERPRINT_BYTES = 8;
 const CHECKSUM_BYTES = 4;
-const HEADER_BYTES = 1 + FINGERPRINT_BYTES;
+const HEADER_BYTES = 1 + FINGERPRINT_BYTES + 1;
+const COUNT_BYTES = 8;
 
 /** A range as the request gives it (RangeRequest start, end, prefix): both sides have these bytes. */
 export interface TokenRange {
@@ -23,7 +28,7 @@ export interface TokenRange {
   readonly prefix: boolean;
 }
 
-export type DecodedToken = { readonly ok: true; readonly after: Uint8Array } | { readonly ok: false; readonly problem: 'malformed' | 'tampered' | 'another range' };
+export type DecodedToken = { readonly ok: true; readonly after: Uint8Array; readonly count: number | null } | { readonly ok: false; readonly problem: 'malformed' | 'tampered' | 'another range' };
 
 function digest(parts: readonly Uint8Array[], bytes: number): Uint8Array {
   const hash = createHash('sha256');
@@ -43,12 +48,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
 }
 
-/** The token of the page after `lastKey` in `range`. */
-export function encodePageToken(range: TokenRange, lastKey: Uint8Array): Uint8Array {
-  const body = new Uint8Array(HEADER_BYTES + lastKey.byteLength);
+/** The token of the page after `lastKey` in `range`, with the range's key count when known. */
+export function encodePageToken(range: TokenRange, lastKey: Uint8Array, count: number | null = null): Uint8Array {
+  const countBytes = count === null ? 0 : COUNT_BYTES;
+  const body = new Uint8Array(HEADER_BYTES + countBytes + lastKey.byteLength);
   body[0] = VERSION;
   body.set(fingerprint(range), 1);
-  body.set(lastKey, HEADER_BYTES);
+  body[HEADER_BYTES - 1] = count === null ? 0 : 1;
+  if (count !== null) new DataView(body.buffer).setBigUint64(HEADER_BYTES, BigInt(count));
+  body.set(lastKey, HEADER_BYTES + countBytes);
   const token = new Uint8Array(body.byteLength + CHECKSUM_BYTES);
   token.set(body);
   token.set(digest([body], CHECKSUM_BYTES), body.byteLength);
@@ -56,14 +64,18 @@ export function encodePageToken(range: TokenRange, lastKey: Uint8Array): Uint8Ar
 }
 
 /**
- * The key a token continues after, if it is intact and was issued for `range`. `keyBytesMax`
- * bounds the key it may carry (a token is at most that plus 13 bytes).
+ * The key a token continues after (and the count it carries), if it is intact and was issued for
+ * `range`. `keyBytesMax` bounds the key it may carry.
  */
 export function decodePageToken(token: Uint8Array, range: TokenRange, keyBytesMax: number): DecodedToken {
-  if (token.byteLength <= HEADER_BYTES + CHECKSUM_BYTES || token.byteLength > HEADER_BYTES + keyBytesMax + CHECKSUM_BYTES) return { ok: false, problem: 'malformed' };
-  if (token[0] !== VERSION) return { ok: false, problem: 'malformed' };
+  const hasCount = token[HEADER_BYTES - 1] === 1;
+  const keyAt = HEADER_BYTES + (hasCount ? COUNT_BYTES : 0);
+  if (token.byteLength <= keyAt + CHECKSUM_BYTES || token.byteLength > keyAt + keyBytesMax + CHECKSUM_BYTES) return { ok: false, problem: 'malformed' };
+  if (token[0] !== VERSION || (token[HEADER_BYTES - 1] ?? 2) > 1) return { ok: false, problem: 'malformed' };
   const body = token.subarray(0, token.byteLength - CHECKSUM_BYTES);
   if (!sameBytes(digest([body], CHECKSUM_BYTES), token.subarray(body.byteLength))) return { ok: false, problem: 'tampered' };
-  if (!sameBytes(fingerprint(range), body.subarray(1, HEADER_BYTES))) return { ok: false, problem: 'another range' };
-  return { ok: true, after: body.slice(HEADER_BYTES) };
+  if (!sameBytes(fingerprint(range), body.subarray(1, 1 + FINGERPRINT_BYTES))) return { ok: false, problem: 'another range' };
+  const count = hasCount ? new DataView(body.buffer, body.byteOffset).getBigUint64(HEADER_BYTES) : null;
+  if (count !== null && count > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, problem: 'malformed' };
+  return { ok: true, after: body.slice(keyAt), count: count === null ? null : Number(count) };
 }

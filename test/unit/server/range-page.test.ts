@@ -57,7 +57,7 @@ describe('collectPage()', () => {
         const seen: Uint8Array[] = [];
         let after: Uint8Array | null = null;
         for (let page = 0; page <= expected.length; page++) {
-          const got = await collectPage(sources, after, limit === 0 ? bounds.pageRowsMax : limit, bounds, stepsOf(log));
+          const got = await collectPage(sources, { after, count: null, limit: limit === 0 ? bounds.pageRowsMax : limit }, bounds, stepsOf(log));
           expect(got.kvs.length).toBeLessThanOrEqual(Math.min(bounds.pageRowsMax, limit === 0 ? bounds.pageRowsMax : limit));
           if (got.kvs.length > 1) expect(got.kvs.reduce((n, kv) => n + kv.key.byteLength + kv.value.byteLength, 0)).toBeLessThanOrEqual(bounds.pageBytesMax);
           expect(got.count).toBe(expected.length);
@@ -77,16 +77,24 @@ describe('collectPage()', () => {
   it('caps a page at pageRowsMax when asked for more', async () => {
     const kvs = Array.from({ length: 30 }, (_, i) => kvOf(new Uint8Array([i + 1]), 0));
     const log: string[] = [];
-    const got = await collectPage([source(kvs, log)], null, 1_000_000, bounds, stepsOf(log));
+    const got = await collectPage([source(kvs, log)], { after: null, count: null, limit: 1_000_000 }, bounds, stepsOf(log));
     expect(got.kvs).toHaveLength(bounds.pageRowsMax);
     expect(got.more).toBe(true);
   });
 
   it('answers one row over the byte cap alone rather than nothing', async () => {
     const log: string[] = [];
-    const got = await collectPage([source([kvOf(new Uint8Array([1]), 500), kvOf(new Uint8Array([2]), 1)], log)], null, 5, bounds, stepsOf(log));
+    const got = await collectPage([source([kvOf(new Uint8Array([1]), 500), kvOf(new Uint8Array([2]), 1)], log)], { after: null, count: null, limit: 5 }, bounds, stepsOf(log));
     expect(got.kvs.map((kv) => kv.key[0])).toEqual([1]);
     expect(got.more).toBe(true);
+  });
+
+  it('takes the count a token carried instead of counting again', async () => {
+    const log: string[] = [];
+    const kvs = Array.from({ length: 30 }, (_, i) => kvOf(new Uint8Array([i + 1]), 0));
+    const got = await collectPage([source(kvs, log)], { after: new Uint8Array([3]), count: 99, limit: 5 }, bounds, stepsOf(log));
+    expect([got.count, got.kvs.map((kv) => kv.key[0])]).toEqual([99, [4, 5, 6, 7, 8]]);
+    expect(log.filter((e) => e === 'step')).toHaveLength(2); // two reads of 3 rows, no count step
   });
 
   it('countKeys() counts every group in bounded steps', async () => {
@@ -99,6 +107,6 @@ describe('collectPage()', () => {
   it('stops with the guard\'s error when a group can no longer be read', async () => {
     const log: string[] = [];
     const steps = { yieldStep: () => Promise.resolve(), guard: () => { throw new Error('moved'); } };
-    await expect(collectPage([source([kvOf(new Uint8Array([1]), 1)], log)], null, 5, bounds, steps)).rejects.toThrow('moved');
+    await expect(collectPage([source([kvOf(new Uint8Array([1]), 1)], log)], { after: null, count: null, limit: 5 }, bounds, steps)).rejects.toThrow('moved');
   });
 });

@@ -11,7 +11,11 @@ const users: TokenRange = { start: b('users/'), end: new Uint8Array(0), prefix: 
 describe('page tokens', () => {
   it('decodePageToken() returns the last key of the page for the same range', () => {
     const token = encodePageToken(users, b('users/42'));
-    expect(decodePageToken(token, { ...users }, KEY_BYTES_MAX)).toEqual({ ok: true, after: b('users/42') });
+    expect(decodePageToken(token, { ...users }, KEY_BYTES_MAX)).toEqual({ ok: true, after: b('users/42'), count: null });
+  });
+
+  it('decodePageToken() returns the count a token carries', () => {
+    expect(decodePageToken(encodePageToken(users, b('users/42'), 12_345), users, KEY_BYTES_MAX)).toEqual({ ok: true, after: b('users/42'), count: 12_345 });
   });
 
   it.each<[string, TokenRange]>([
@@ -23,8 +27,8 @@ describe('page tokens', () => {
     expect(decodePageToken(encodePageToken(users, b('users/42')), other, KEY_BYTES_MAX)).toEqual({ ok: false, problem: 'another range' });
   });
 
-  it('decodePageToken() refuses a token with any one byte changed', () => {
-    const token = encodePageToken(users, b('users/42'));
+  it.each([null, 77])('decodePageToken() refuses a token (count %s) with any one byte changed', (count) => {
+    const token = encodePageToken(users, b('users/42'), count);
     fc.assert(fc.property(fc.nat(token.byteLength - 1), fc.integer({ min: 1, max: 255 }), (at, delta) => {
       const changed = token.slice();
       changed[at] = ((changed[at] ?? 0) + delta) % 256;
@@ -42,9 +46,10 @@ describe('page tokens', () => {
 
   it('round-trips any key for any range', () => {
     const bytes = fc.uint8Array({ maxLength: 40 });
-    fc.assert(fc.property(bytes, bytes, fc.boolean(), fc.uint8Array({ minLength: 1, maxLength: 40 }), (start, end, prefix, key) => {
+    const counts = fc.option(fc.nat(Number.MAX_SAFE_INTEGER), { nil: null });
+    fc.assert(fc.property(bytes, bytes, fc.boolean(), fc.uint8Array({ minLength: 1, maxLength: 40 }), counts, (start, end, prefix, key, count) => {
       const range = { start, end, prefix };
-      expect(decodePageToken(encodePageToken(range, key), range, KEY_BYTES_MAX)).toEqual({ ok: true, after: key });
+      expect(decodePageToken(encodePageToken(range, key, count), range, KEY_BYTES_MAX)).toEqual({ ok: true, after: key, count });
     }), { numRuns: Number(process.env['FC_NUM_RUNS'] ?? 300) });
   });
 });
