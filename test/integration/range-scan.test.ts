@@ -48,11 +48,15 @@ async function leaders(c: Cluster): Promise<Map<number, string>> {
 interface ScanOutcome {
   readonly keys: string[];
   readonly pages: number;
+  /** The most rows in one page, and the most key and value bytes in one page of 2 rows or more. */
+  readonly rowsMax: number;
+  readonly bytesMax: number;
 }
 
 /** Every key through the server's merge (no single_group), limit 0, following tokens. */
 async function wholeScan(c: Cluster, node: number): Promise<ScanOutcome> {
   const keys: string[] = [];
+  let [rowsMax, bytesMax] = [0, 0];
   let pageToken = Buffer.alloc(0);
   for (let page = 1; page <= 10_000; page++) {
     const response = await c.stub(node).call('Range', { start: Buffer.alloc(0), prefix: true, limit: '0', pageToken }, { deadlineMs: 30_000 });
@@ -64,9 +68,9 @@ async function wholeScan(c: Cluster, node: number): Promise<ScanOutcome> {
       pageBytes += key.byteLength + (field(kv, 'value') as Uint8Array).byteLength;
       keys.push(text(key));
     }
-    expect(rows.length).toBeLessThanOrEqual(rangeLimits.pageRowsMax);
-    if (rows.length > 1) expect(pageBytes).toBeLessThanOrEqual(rangeLimits.pageBytesMax);
-    if (field(response, 'more') !== true) return { keys, pages: page };
+    rowsMax = Math.max(rowsMax, rows.length);
+    if (rows.length > 1) bytesMax = Math.max(bytesMax, pageBytes);
+    if (field(response, 'more') !== true) return { keys, pages: page, rowsMax, bytesMax };
     pageToken = Buffer.from(field(response, 'nextPageToken') as Uint8Array);
   }
   throw new Error('The scan did not end within 10,000 pages');
@@ -119,14 +123,17 @@ describe('whole-keyspace Range on a 16-group cluster', () => {
       scanning = false;
       await Promise.all(writers);
     }
+    // Leaders first: the old server also broke the caps, but the stall is what the issue is about.
+    expect(await leaders(c)).toEqual(before);
     const expected = Array.from({ length: KEYS }, (_, i) => keyOf(i));
     for (const outcome of outcomes) {
+      expect(outcome.rowsMax).toBeLessThanOrEqual(rangeLimits.pageRowsMax);
+      expect(outcome.bytesMax).toBeLessThanOrEqual(rangeLimits.pageBytesMax);
       expect(outcome.keys.filter((k) => k.startsWith('scan/'))).toEqual(expected);
       expect(new Set(outcome.keys).size).toBe(outcome.keys.length);
       expect(outcome.pages).toBeGreaterThan(1);
     }
     expect(written).toBeGreaterThan(0);
-    expect(await leaders(c)).toEqual(before);
   }, 300_000);
 
   it('the SDK follows tokens: every key with the default page size, and a user limit across pages', async () => {
