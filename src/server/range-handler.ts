@@ -43,7 +43,7 @@ export async function handleRange(options: RangeHandlerOptions, r: Obj, deadline
   const reads = await Promise.all(groups.map((g) => options.readable(router.local(g), r, deadlineMs)));
   const drivers = reads.map((x) => x.driver);
   const steps: Steps = {
-    yieldStep: yieldToEventLoop,
+    yieldStep: pacedYield(rangeLimits.busyMsMax),
     guard: () => {
       if (Date.now() > deadlineAt) throw new KvError('TIMEOUT', `Cannot finish the range page: the deadline of ${deadlineMs} ms passed`);
       for (const driver of drivers) checkReadable(driver, expected(driver));
@@ -66,6 +66,16 @@ export async function handleRange(options: RangeHandlerOptions, r: Obj, deadline
     more: page.more,
     count: String(page.count),
     nextPageToken: page.more && last !== undefined ? Buffer.from(encodePageToken(tokenRange(r), last.key, page.count)) : Buffer.alloc(0),
+  };
+}
+
+/** Yields to the event loop between steps, and sleeps a timer turn after `busyMsMax` of them. */
+function pacedYield(busyMsMax: number): () => Promise<void> {
+  let busySince = performance.now();
+  return async () => {
+    if (performance.now() - busySince < busyMsMax) return yieldToEventLoop();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    busySince = performance.now();
   };
 }
 

@@ -25,4 +25,10 @@ export const rangeLimits = {
   stepRowsMax: 1000,
   /** Rows one COUNT step walks before yielding (counting is an index walk, cheaper per row). */
   countStepRowsMax: 20_000,
+  /**
+   * Milliseconds of steps one call runs back to back (yielding with setImmediate) before it
+   * sleeps for a timer turn instead. A process that never sleeps loses the scheduler's prompt
+   * wake-up on a loaded machine, and its Raft ticks and heartbeats come late with it.
+   */
+  busyMsMax: 10,
 } as const;
