@@ -18,6 +18,7 @@ import type { LeaderCache } from './leader-cache.js';
 import type { KvMethod, Message } from './kv-stub.js';
 import type { Consistency, ReadOptions, WriteOptions } from './options.js';
 import { decodeRangeResponse, mergeGroupPages, type FetchedPage } from './range.js';
+import type { TokenRange } from '../shard/page-token.js';
 import type { RoutingTable } from './routing-table.js';
 import type { GroupSessionPools } from './session-pool.js';
 import type { ShardMapCache } from './shard-map-cache.js';
@@ -140,7 +141,7 @@ export class DataCalls {
         };
         return decodeRangeResponse(await this.readGroup(call, table, group, deadlineAt, options, rangeChanged));
       }));
-      return mergeGroupPages(pages, Number(request['limit'] ?? 0) || Number.MAX_SAFE_INTEGER);
+      return mergeGroupPages(pages, Number(request['limit'] ?? 0) || Number.MAX_SAFE_INTEGER, tokenRangeOf(request));
     });
   }
 
@@ -193,4 +194,10 @@ export function seedLeaders(leaders: LeaderCache, info: ShardMapInfo): void {
     const address = addresses.get(g.leaderId);
     leaders.observe(g.group, { term: g.term, leaderId: g.leaderId, ...(address === undefined || address === '' ? {} : { address }) });
   }
+}
+
+/** The range a RangeRequest names, which its page tokens are bound to (src/shard/page-token.ts). */
+function tokenRangeOf(request: Message): TokenRange {
+  const bytesOf = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : new Uint8Array(0));
+  return { start: bytesOf(request['start']), end: bytesOf(request['end']), prefix: request['prefix'] === true };
 }

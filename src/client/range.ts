@@ -4,13 +4,18 @@
  * page's token (its last key). Pages are not one snapshot (kv.proto).
  */
 import { mergePages } from '../shard/range-merge.js';
+import { encodePageToken, type TokenRange } from '../shard/page-token.js';
 import type { Message } from './kv-stub.js';
 import type { ReadOptions } from './options.js';
 import { boolField, bytesField, decodeHeader, decodeKeyValue, listField, u64, type KeyValue, type ResponseHeader } from './wire.js';
 
 /** Keys per page when the caller gives no `pageSize`. */
 export const PAGE_SIZE_DEFAULT = 1_000;
-/** The server's bound on keys per page (kv.proto). */
+/**
+ * The largest `pageSize`. A server answers at most 1,000 keys and 1 MiB per page (kv.proto)
+ * whatever is asked; the iterator follows the page token, so a larger pageSize only means more
+ * keys per fan-out round.
+ */
 export const PAGE_SIZE_MAX = 10_000;
 
 /**
@@ -106,17 +111,17 @@ export class RangeIterable implements AsyncIterable<KeyValue> {
 
 /**
  * One page of a range on a sharded cluster from each group's page (each asked for the same
- * `limit` after the same token), merged in key order with the server's own merge
- * (src/shard/range-merge.ts); the next token is the merged page's last key. Revisions of different
+ * `limit` after the same token), merged in key order (src/shard/range-merge.ts); the next token
+ * is the merged page's last key, bound to `range` as the server binds its own. Revisions of different
  * groups are not comparable, so the header names no group, node or revision (as the server's own
  * merged Range does).
  */
-export function mergeGroupPages(pages: readonly FetchedPage[], limit: number): FetchedPage {
+export function mergeGroupPages(pages: readonly FetchedPage[], limit: number, range: TokenRange): FetchedPage {
   const merged = mergePages(pages, limit);
   const last = merged.kvs[merged.kvs.length - 1];
   return {
     kvs: merged.kvs, more: merged.more, count: merged.count,
     header: { groupId: 0, revision: 0, raftTerm: 0, nodeId: 0, serializable: pages.some((p) => p.header.serializable) },
-    nextPageToken: merged.more && last !== undefined ? last.key : new Uint8Array(0),
+    nextPageToken: merged.more && last !== undefined ? encodePageToken(range, last.key) : new Uint8Array(0),
   };
 }

@@ -6,19 +6,17 @@
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { KvError } from '../shared/errors.js';
-import { groupId } from '../shared/ids.js';
-import { checkKey, validateRangeQuery, type KvCommandBody, type SessionRef } from '../storage/kv-command.js';
+import { checkKey, type KvCommandBody, type SessionRef } from '../storage/kv-command.js';
 import type { AppliedEntry } from '../storage/kv-types.js';
 import type { GroupDriver } from '../runtime/group-driver.js';
 import type { NodeHost } from '../runtime/node-host.js';
 import * as req from './requests.js';
 import { header, keyValue, revisionOf, writeBody } from './responses.js';
+import { handleRange } from './range-handler.js';
 import { decoded, unary, withDeadline, type Handler, type Obj, type RpcContext } from './rpc.js';
 import { statusResponse, type StatusContext } from './status-handler.js';
 import type { Router } from './router.js';
-import { mergePages } from '../shard/range-merge.js';
 import { confirmRead, proposeKv, startRead } from './group-calls.js';
-import type { RingBounds } from '../storage/apply-state.js';
 import type { WriteAdmission } from './write-admission.js';
 
 export interface KvServiceOptions extends RpcContext {
@@ -130,33 +128,10 @@ class KvHandlers {
     return { header: this.header(driver, result.revision, serializable), ...body };
   }
 
-  /**
-   * One group's keys when `singleGroup` is set; otherwise every data group's, merged in key order
-   * (src/shard/range-merge.ts). Each group is read with the requested consistency on this node.
-   */
-  async range(r: Obj, deadlineMs: number): Promise<Obj> {
-    const query = decoded(() => req.rangeQuery(r, req.bytes(r, 'pageToken')));
-    const invalid = validateRangeQuery(query);
-    if (invalid !== null) throw invalid;
-    const router = this.options.router;
-    const single = req.bool(r, 'singleGroup');
-    const groups = single ? [groupId(decoded(() => req.uint(r, 'groupId')))] : router.dataGroups();
-    const drivers = groups.map((g) => router.local(g));
-    const reads = await Promise.all(drivers.map((d) => this.readable(d, r, deadlineMs)));
-    for (const { driver } of reads) checkOwnsRange(driver, single ? requestedBounds(r) : router.rangeOf(driver.group));
-    const pages = reads.map(({ driver }) => driver.storage.kv.range(query));
-    const merged = mergePages(pages, query.limit ?? Number.MAX_SAFE_INTEGER);
-    const last = merged.kvs[merged.kvs.length - 1];
-    const [first] = reads;
-    const one = reads.length === 1 && first !== undefined;
-    const revision = one ? (pages[0]?.revision ?? 0) : 0;
-    return {
-      header: one ? this.header(first.driver, revision, first.serializable) : { ...header(0, 0, 0, this.options.nodeId, reads.some((x) => x.serializable)) },
-      kvs: merged.kvs.map(keyValue),
-      more: merged.more,
-      count: String(merged.count),
-      nextPageToken: merged.more && last !== undefined ? Buffer.from(last.key) : Buffer.alloc(0),
-    };
+  /** One group's keys, or every data group's merged in key order: range-handler.ts. */
+  range(r: Obj, deadlineMs: number): Promise<Obj> {
+    const readable = (driver: GroupDriver, request: Obj, ms: number) => this.readable(driver, request, ms);
+    return handleRange({ nodeId: this.options.nodeId, router: this.options.router, readable }, r, deadlineMs);
   }
 }
 
@@ -165,19 +140,6 @@ function movedAway(driver: GroupDriver): KvError {
   const range = driver.storage.kv.descriptor();
   const owned = range === null ? '' : ` (it owns ring range [${range.start}, ${range.end}))`;
   return new KvError('WRONG_SHARD', `Cannot serve the key here: group ${driver.group} no longer owns it since a split${owned}; refresh the shard map`, { group: driver.group });
-}
-
-function requestedBounds(r: Obj): RingBounds | null {
-  const start = decoded(() => req.uint(r, 'ringStart'));
-  const end = decoded(() => req.uint(r, 'ringEnd'));
-  return start === 0 && end === 0 ? null : { start, end };
-}
-
-/** A range read must cover exactly the ring range the caller (or this node's map) expects of the group. */
-function checkOwnsRange(driver: GroupDriver, expected: RingBounds | null): void {
-  const owned = driver.storage.kv.descriptor();
-  if (owned === null || expected === null || (owned.start === expected.start && owned.end === expected.end)) return;
-  throw new KvError('WRONG_SHARD', `Cannot read the range from group ${driver.group}: it owns ring range [${owned.start}, ${owned.end}), not the [${expected.start}, ${expected.end}) asked for (a split is in progress or the shard map is stale); refresh the map and retry`, { group: driver.group });
 }
 
 /** Keys a write touches, to pick its group. Ranges inside a txn cannot be routed when sharded. */

@@ -106,8 +106,8 @@ function keyRange(o: Obj, singleKeyWhenNoEnd: boolean): KeyRange | { single: Uin
   return openEnded ? { start } : { start, end };
 }
 
-/** A Range request as a query. A single-key range becomes [key, key + 0x00). */
-export function rangeQuery(o: Obj, pageToken: Uint8Array): RangeQuery {
+/** A Range request as a query (its page token is decoded apart: range-handler.ts). A single-key range becomes [key, key + 0x00). */
+export function rangeQuery(o: Obj): RangeQuery {
   const bounds = keyRange(o, true);
   const range: KeyRange = 'single' in bounds ? { start: bounds.single, end: successor(bounds.single) } : bounds;
   const requested = uint(o, 'limit');
@@ -117,7 +117,6 @@ export function rangeQuery(o: Obj, pageToken: Uint8Array): RangeQuery {
     limit,
     ...(bool(o, 'keysOnly') ? { keysOnly: true } : {}),
     ...(bool(o, 'countOnly') ? { countOnly: true } : {}),
-    ...(pageToken.byteLength > 0 ? { after: pageToken } : {}),
   };
 }
 
@@ -160,7 +159,7 @@ function txnOp(value: unknown, field: string): TxnOp {
     return { type: 'delete', key: bytes(d, 'key'), prevKv: bool(d, 'prevKv') };
   }
   if (get !== undefined && get !== null) return { type: 'get', key: bytes(obj(get, `${field}.get`), 'key') };
-  if (range !== undefined && range !== null) return { type: 'range', query: rangeQuery(obj(range, `${field}.range`), new Uint8Array(0)) };
+  if (range !== undefined && range !== null) return { type: 'range', query: rangeQuery(obj(range, `${field}.range`)) };
   return fail(field, `${field} has no operation`);
 }
 

@@ -26,7 +26,7 @@ import { validateRangeQuery, type KvCommand, type KvCommandBody, type SplitComma
 import { decodeKvCommand, isHashCheck } from './kv-command-codec.js';
 import { decodeCommandResult, encodeCommandResult } from './kv-result-codec.js';
 import { KvTable } from './kv-table.js';
-import type { AppliedEntry, CommandResult, GetResult, RangeQuery, RangeResult } from './kv-types.js';
+import type { AppliedEntry, CommandResult, GetResult, KeyRange, KeyValue, RangeQuery, RangeResult } from './kv-types.js';
 import { SessionTable } from './session-table.js';
 import { StateHashes } from './state-hash.js';
 
@@ -181,6 +181,18 @@ export class KvStateMachine {
     const invalid = validateRangeQuery(query);
     assert(invalid === null, `range() with an invalid query: ${invalid?.message ?? ''}`);
     return { ...this.table.range(query), revision: this.state.revision };
+  }
+
+  /** A bounded step of a paged Range (src/server/range-page.ts): see KvTable.rows. */
+  rows(range: KeyRange, after: Uint8Array | null, page: { readonly rowsMax: number; readonly bytesMax: number; readonly keysOnly: boolean }): { kvs: KeyValue[]; more: boolean } {
+    assert(!this.installing, `Cannot read group ${this.group}: a snapshot install is under way`);
+    return this.table.rows(range, after, page);
+  }
+
+  /** A bounded step of counting a range: see KvTable.countStep. */
+  countStep(range: KeyRange, from: Uint8Array | null, rowsMax: number): { counted: number; next: Uint8Array | null } {
+    assert(!this.installing, `Cannot read group ${this.group}: a snapshot install is under way`);
+    return this.table.countStep(range, from, rowsMax);
   }
 
   private applyEntry(entry: LogEntry, state: ApplyState): { state: ApplyState; outcome: Applied } {

@@ -115,24 +115,52 @@ export class KvTable {
     const bounds = keyBounds(query);
     if (query.countOnly === true) return { kvs: [], more: false, count: this.count(bounds) };
     const limit = Math.min(query.limit ?? storageLimits.rangeLimitMax, storageLimits.rangeLimitMax);
-    const after = query.after === undefined ? null : keySuccessor(query.after);
-    const lower = after !== null && Buffer.compare(after, bounds.lower) > 0 ? after : bounds.lower;
+    const { kvs, more } = this.rows(query, query.after ?? null, { rowsMax: limit, bytesMax: storageLimits.rangeBytesMax, keysOnly: query.keysOnly === true });
+    // The count is free when this page holds the whole range; otherwise it costs a scan of the range.
+    const count = !more && query.after === undefined ? kvs.length : this.count(bounds);
+    return { kvs, more, count };
+  }
+
+  /**
+   * At most `rowsMax` keys of `range` after `after` (from its start when null), in byte order,
+   * stopping before the row that would pass `bytesMax` of keys and values (but never empty while
+   * keys remain). `more` says keys remain after the last one returned.
+   */
+  rows(range: KeyRange, after: Uint8Array | null, page: { readonly rowsMax: number; readonly bytesMax: number; readonly keysOnly: boolean }): { kvs: KeyValue[]; more: boolean } {
+    assert(page.rowsMax >= 1, `rows() asked for ${page.rowsMax} rows`);
+    const bounds = keyBounds(range);
+    const successor = after === null ? null : keySuccessor(after);
+    const lower = successor !== null && Buffer.compare(successor, bounds.lower) > 0 ? successor : bounds.lower;
     const kvs: KeyValue[] = [];
     let bytes = 0;
-    let more = false;
-    for (const row of this.scan({ lower, upper: bounds.upper }, query.keysOnly === true, limit + 1)) {
+    for (const row of this.scan({ lower, upper: bounds.upper }, page.keysOnly, page.rowsMax + 1)) {
       const kv = kvFromRow(row);
       bytes += kv.key.byteLength + kv.value.byteLength;
-      if (kvs.length === limit || (kvs.length > 0 && bytes > storageLimits.rangeBytesMax)) {
-        more = true;
-        break;
-      }
+      if (kvs.length === page.rowsMax || (kvs.length > 0 && bytes > page.bytesMax)) return { kvs, more: true };
       checkAscending(kvs[kvs.length - 1], kv);
       kvs.push(kv);
     }
-    // The count is free when this page holds the whole range; otherwise it costs a scan of the range.
-    const count = !more && after === null ? kvs.length : this.count(bounds);
-    return { kvs, more, count };
+    return { kvs, more: false };
+  }
+
+  /**
+   * Counts at most `rowsMax` keys of `range` from `from` (inclusive; its start when null): one
+   * bounded index walk, so a caller can count a large range in steps. `next` is where the next
+   * step starts, null when the range is done.
+   */
+  countStep(range: KeyRange, from: Uint8Array | null, rowsMax: number): { counted: number; next: Uint8Array | null } {
+    assert(rowsMax >= 1, `countStep() asked for ${rowsMax} rows`);
+    const bounds = keyBounds(range);
+    const lower = from !== null && Buffer.compare(from, bounds.lower) > 0 ? from : bounds.lower;
+    const upper = bounds.upper === null ? '' : ' AND key < ?';
+    const params = bounds.upper === null ? [lower] : [lower, bounds.upper];
+    const where = `FROM kv WHERE group_id = ? AND key >= ?${upper} ORDER BY key`;
+    const row = this.db.statement(`SELECT COUNT(*) AS n FROM (SELECT 1 ${where} LIMIT ?)`).get(this.group, ...params, rowsMax);
+    assert(row !== undefined, 'COUNT returned no row');
+    const counted = intColumn(row, 'n');
+    if (counted < rowsMax) return { counted, next: null };
+    const next = this.db.statement(`SELECT key ${where} LIMIT 1 OFFSET ?`).get(this.group, ...params, rowsMax);
+    return { counted, next: next === undefined ? null : bytesColumn(next, 'key') };
   }
 
   private scan(bounds: KeyBounds, keysOnly: boolean, limit: number): IterableIterator<SqlRow> {

@@ -125,6 +125,8 @@ describe('Kv service limits on a single node', () => {
     expectInvalid(await call(stub(), 'Range', { start: bytes('range/k07'), end: bytes('range/k03') }), 'end', 'end is not after start');
     expectInvalid(await call(stub(), 'Range', { start: bytes('range/'), end: bytes('range/z'), prefix: true }), 'end', 'prefix');
     expectInvalid(await call(stub(), 'Range', {}), 'start', 'start is empty');
+    // A bare key is not a page token (tokens name their range: src/shard/page-token.ts).
+    expectInvalid(await call(stub(), 'Range', { start: bytes('range/'), prefix: true, pageToken: bytes('range/k03') }), 'pageToken', 'page_token is malformed');
     await expectServing(stub());
   });
 

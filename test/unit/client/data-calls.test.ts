@@ -16,6 +16,7 @@ import { RoutingTable } from '../../../src/client/routing-table.js';
 import { GroupSessionPools } from '../../../src/client/session-pool.js';
 import { ShardMapCache } from '../../../src/client/shard-map-cache.js';
 import { loadKeyHasher } from '../../../src/shard/hasher.js';
+import { decodePageToken } from '../../../src/shard/page-token.js';
 import { addressOf, bytes, shardMapInfo } from './shard-fixtures.js';
 
 const INFO = shardMapInfo(3, 6, 2);
@@ -49,7 +50,11 @@ function fakeCall(node: number, sent: Sent[], store: Map<string, string>, failGr
     if (method === 'BatchPut') for (const item of request['items'] as { key: Uint8Array; value: Uint8Array }[]) store.set(text(item.key), text(item.value));
     if (method === 'Put') store.set(text(request['key']), text(request['value']));
     if (method !== 'Range') return Promise.resolve(header(group, node));
-    const after = text(request['pageToken']);
+    const token = request['pageToken'] as Uint8Array | undefined;
+    const range = { start: request['start'] as Uint8Array, end: new Uint8Array(0), prefix: true };
+    const decoded = token === undefined || token.byteLength === 0 ? { ok: true as const, after: new Uint8Array(0) } : decodePageToken(token, range, 4096);
+    if (!decoded.ok) return Promise.reject(new KvClientError('INVALID_ARGUMENT', `page token ${decoded.problem}`, { fromServer: true, grpcCode: 3 }));
+    const after = text(decoded.after);
     const all = [...store.keys()].filter((k) => table.groupOf(bytes(k)) === group).sort();
     const mine = all.filter((k) => k > after);
     const page = mine.slice(0, Number(request['limit']));

@@ -133,6 +133,37 @@ describe('KvStateMachine range()', () => {
   });
 });
 
+describe('KvStateMachine bounded range steps (paged Range RPC)', () => {
+  beforeEach(() => {
+    apply(...['b', 'a', 'a/2', 'a/1', 'a/10', 'c', '\u00ff'].map((key) => put(key, `v-${key}`)));
+  });
+
+  it('rows() stops at rowsMax, and before the row that passes bytesMax but never at zero rows', () => {
+    const all = { start: new Uint8Array(0) };
+    const rows = (after: string | null, rowsMax: number, bytesMax: number) => {
+      const got = kv.rows(all, after === null ? null : b(after), { rowsMax, bytesMax, keysOnly: false });
+      return [got.kvs.map((item) => text(item.key)), got.more];
+    };
+    expect(rows(null, 2, 1000)).toEqual([['a', 'a/1'], true]);
+    expect(rows('a/1', 10, 1000)).toEqual([['a/10', 'a/2', 'b', 'c', '\u00ff'], false]);
+    // 'a'+'v-a' is 4 bytes, 'a/1'+'v-a/1' 8: a bound of 11 holds both, not the 14-byte 'a/10' row.
+    expect(rows(null, 10, 12)).toEqual([['a', 'a/1'], true]);
+    expect(rows(null, 10, 1)).toEqual([['a'], true]);
+  });
+
+  it('countStep() counts a range in steps of rowsMax, naming where the next step starts', () => {
+    const steps: [number, string | null][] = [];
+    let from: Uint8Array | null = null;
+    do {
+      const step = kv.countStep({ start: new Uint8Array(0) }, from, 3);
+      steps.push([step.counted, step.next === null ? null : text(step.next)]);
+      from = step.next;
+    } while (from !== null);
+    expect(steps).toEqual([[3, 'a/2'], [3, '\u00ff'], [1, null]]);
+    expect(kv.countStep({ prefix: b('a/') }, null, 3)).toEqual({ counted: 3, next: null });
+  });
+});
+
 describe('KvStateMachine txn', () => {
   beforeEach(() => {
     apply(put('k', 'v1'), put('k', 'v2')); // k: version 2, createRevision 1, modRevision 2
