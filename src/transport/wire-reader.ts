@@ -45,7 +45,8 @@ export function readObject(value: unknown, path: string): WireObject {
 export function uintFromWire(value: unknown, path: string): number {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value) && value >= 0) return value;
-    throw new WireFormatError(`${path} is ${value}, not a safe non-negative integer`);
+    // A whole number too large to be exact is a value past the bounds; anything else is garbage.
+    throw new WireFormatError(`${path} is ${value}, not a safe non-negative integer`, value > 0 && Number.isInteger(value) ? 'outOfBounds' : 'malformed');
   }
   if (typeof value === 'string') {
     if (value.length > 0 && value.length <= SAFE_INTEGER_DIGITS_MAX && DECIMAL.test(value)) {
@@ -53,7 +54,8 @@ export function uintFromWire(value: unknown, path: string): number {
       if (Number.isSafeInteger(n)) return n;
     }
     const shown = value.length <= 24 ? `"${value}"` : `a ${value.length}-character string`;
-    throw new WireFormatError(`${path} is ${shown}, not a safe non-negative integer`);
+    const isBigDecimal = value.length > 0 && DECIMAL.test(value);
+    throw new WireFormatError(`${path} is ${shown}, not a safe non-negative integer`, isBigDecimal ? 'outOfBounds' : 'malformed');
   }
   throw new WireFormatError(`${path} is ${typeof value}, not an integer`);
 }

@@ -27,6 +27,13 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
+/** NodeStats.peerMessagesRefused as numbers. */
+function refusedOf(stats: Record<string, unknown>): Record<string, number> {
+  const map = stats['peerMessagesRefused'];
+  if (typeof map !== 'object' || map === null) return {};
+  return Object.fromEntries(Object.entries(map).map(([reason, n]) => [reason, Number(n)]));
+}
+
 function started(): Cluster {
   if (cluster === undefined) throw new Error('The cluster did not start');
   return cluster;
@@ -61,12 +68,15 @@ describe('forged peer messages from a member', () => {
       forgers.push(forger);
       forger.sendBatch(forgedBatch(from, to, termBefore));
     }
-    // Each node logs the first refusal; the messages before it in the batch were stepped already.
+    // The refusals come last in each batch: once counted, the messages before them were stepped.
     for (const id of ids) {
-      await pollUntil(`node ${id} to refuse the forged messages`, 20_000, () => {
+      const refused = await pollUntil(`node ${id} to refuse the forged messages`, 20_000, async () => {
         if (!c.isRunning(id)) throw new Error(`node ${id} exited: ${c.logText(id).slice(-2000)}`);
-        return Promise.resolve(c.logText(id).includes('dropped peer message') ? true : undefined);
+        const counts = refusedOf(await c.stub(id).callCluster('NodeStats', {}, { deadlineMs: 2_000 }));
+        return counts.outOfBounds === 6 ? counts : undefined;
       });
+      expect(refused).toEqual({ malformed: 0, outOfBounds: 6, inconsistent: 1, misaddressed: 0 });
+      expect(c.logText(id)).toContain('dropped peer message');
     }
     await onLeader(c, 'Put', putRequest('forged/after', 'ok'));
     const leader = await c.waitForLeader();
