@@ -107,13 +107,16 @@ function handleHigherTerm(node: RaftNode, m: RaftMessage): boolean {
  * drop anything). For liveness, a node that really fell behind by more than the window (it was
  * away for many elections) must still catch up, so a node out of touch with any leader moves its
  * own term up to the ceiling, safe like any term change that clears the vote; one step per
- * election timeout. A node in touch with a live leader, or leading, ignores it: its group is
- * healthy and the message is not from the leader it follows. Pre-vote traffic never changes
+ * election timeout. A node in touch with a live leader, or leading, or started less than an
+ * election timeout ago (a restarted node hears from a live leader within a heartbeat), ignores
+ * it: its group is healthy and the message is not from the leader it follows. Pre-vote traffic never changes
  * terms, so it only drops. See docs/raft-core.md, "Terms from peers".
  */
 function riseTowards(node: RaftNode, ceiling: Term, m: RaftMessage): void {
   const isPreVote = (m.type === 'requestVote' || m.type === 'requestVoteReply') && m.preVote;
-  const inTouch = node.role === 'leader' || (node.leader !== null && node.electionElapsed < node.cfg.electionTicks);
+  // A node that just started has not had an election timeout to hear from a live leader yet.
+  const inTouch = node.role === 'leader' || node.ticksSinceStart < node.cfg.electionTicks ||
+    (node.leader !== null && node.electionElapsed < node.cfg.electionTicks);
   if (isPreVote || inTouch || node.term >= ceiling) {
     node.logger.debug({ term: node.term, peer: m.from, ceiling }, 'dropped message with a far higher term');
     return;

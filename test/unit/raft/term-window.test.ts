@@ -52,6 +52,9 @@ describe('terms far beyond the window', () => {
     const start = node.status().term;
     const far = 10 * W + 5;
     node.step(heartbeat(n2, far));
+    expect(node.status().term).toBe(start); // just started: it waits an election timeout for a leader
+    ticks(node, defaultTuning.electionTicks);
+    node.step(heartbeat(n2, far));
     expect(node.status()).toMatchObject({ term: start + W, leader: null });
     node.step(heartbeat(n2, far));
     expect(node.status().term).toBe(start + W);
