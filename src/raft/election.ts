@@ -109,12 +109,11 @@ function handleHigherTerm(node: RaftNode, m: RaftMessage): boolean {
  * own term up to the ceiling, safe like any term change that clears the vote; one step per
  * election timeout. A node in touch with a live leader, or leading, or started less than an
  * election timeout ago (a restarted node hears from a live leader within a heartbeat), ignores
- * it: its group is healthy and the message is not from the leader it follows. Pre-vote traffic never changes
- * terms, so it only drops. See docs/raft-core.md, "Terms from peers".
+ * it: its group is healthy and the message is not from the leader it follows. Pre-vote traffic
+ * never changes terms, so it only drops. See docs/raft-core.md, "Terms from peers".
  */
 function riseTowards(node: RaftNode, ceiling: Term, m: RaftMessage): void {
   const isPreVote = (m.type === 'requestVote' || m.type === 'requestVoteReply') && m.preVote;
-  // A node that just started has not had an election timeout to hear from a live leader yet.
   const inTouch = node.role === 'leader' || node.ticksSinceStart < node.cfg.electionTicks ||
     (node.leader !== null && node.electionElapsed < node.cfg.electionTicks);
   if (isPreVote || inTouch || node.term >= ceiling) {
