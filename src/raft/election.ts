@@ -103,20 +103,21 @@ function handleHigherTerm(node: RaftNode, m: RaftMessage): boolean {
 /**
  * A message names a term beyond what this node may reach in this election timeout. Raft would
  * adopt it; doing so blindly lets one buggy or replayed message from a member push every node to
- * a term it can never leave (issue #14: 2^53 - 1). Dropping it is always safe (the network may
- * drop anything). For liveness, a node that really fell behind by more than the window (it was
- * away for many elections) must still catch up, so a node out of touch with any leader moves its
- * own term up to the ceiling, safe like any term change that clears the vote; one step per
- * election timeout. A node in touch with a live leader, or leading, or started less than an
- * election timeout ago (a restarted node hears from a live leader within a heartbeat), ignores
- * it: its group is healthy and the message is not from the leader it follows. Pre-vote traffic
- * never changes terms, so it only drops. See docs/raft-core.md, "Terms from peers".
+ * a term it can never leave (issue #14: 2^53 - 1). The message itself is dropped, which is always
+ * safe (the network may drop anything). The node's term still moves up to the ceiling, no
+ * further: safe like any term change that clears the vote, and needed for liveness both ways. A
+ * node that fell far behind (away for many elections) catches up one window per election
+ * timeout, and so does a whole group that a node got ahead of. Refusing instead would shut that
+ * node out for good: the leader's messages would be stale to it and its own too far for
+ * everyone else (a Jepsen run with kill and forge did exactly that). Skipped where Raft would not
+ * change the term either (a pre-vote request, a vote request inside the leader lease), and in the
+ * first election timeout after start, when a live leader's heartbeat is due anyway. See
+ * docs/raft-core.md, "Terms from peers".
  */
 function riseTowards(node: RaftNode, ceiling: Term, m: RaftMessage): void {
-  const isPreVote = (m.type === 'requestVote' || m.type === 'requestVoteReply') && m.preVote;
-  const inTouch = node.role === 'leader' || node.ticksSinceStart < node.cfg.electionTicks ||
-    (node.leader !== null && node.electionElapsed < node.cfg.electionTicks);
-  if (isPreVote || inTouch || node.term >= ceiling) {
+  const keepsTerm = m.type === 'requestVote' && (m.preVote || (!m.transfer && inLease(node)));
+  const justStarted = node.ticksSinceStart < node.cfg.electionTicks;
+  if (keepsTerm || justStarted || node.term >= ceiling) {
     node.logger.debug({ term: node.term, peer: m.from, ceiling }, 'dropped message with a far higher term');
     return;
   }
