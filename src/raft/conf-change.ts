@@ -29,6 +29,19 @@ export function encodeConfChange(change: ConfChange): Uint8Array {
   return out;
 }
 
+/**
+ * Why `data` is not an encoded ConfChange, or null if it is. For input from a peer (the transport
+ * checks every membership entry with it), which must be refused before decodeConfChange asserts.
+ */
+export function confChangeProblem(data: Uint8Array): string | null {
+  if (data.byteLength < 9) return `is ${data.byteLength} bytes, shorter than a membership change`;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (!Object.values(TYPE_CODES).includes(view.getUint8(0))) return 'has an unknown membership change type';
+  const node = view.getFloat64(1);
+  if (!Number.isSafeInteger(node) || node < 1) return 'names no valid node id';
+  return null;
+}
+
 export function decodeConfChange(data: Uint8Array): ConfChange {
   assert(data.byteLength >= 9, `ConfChange must be at least 9 bytes, got ${data.byteLength}`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);

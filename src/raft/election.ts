@@ -3,7 +3,8 @@
  * makes possible (§6.2, §9.6: a node that heard from a leader recently ignores vote requests), and
  * the term rules every message goes through first.
  */
-import { term as toTerm, type NodeId } from '../shared/ids.js';
+import { term as toTerm, type NodeId, type Term } from '../shared/ids.js';
+import { TERM_MAX, TERM_RISE_PER_WINDOW_MAX } from '../shared/limits.js';
 import type { RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
 import type { RaftNode } from './node.js';
 import { tallyVotes } from './quorum.js';
@@ -21,6 +22,12 @@ export type CampaignKind = 'preVote' | 'election' | 'transfer';
 
 export function campaign(node: RaftNode, kind: CampaignKind): void {
   if (!node.isPromotable()) return;
+  if (node.term >= TERM_MAX) {
+    // Peers refuse terms past TERM_MAX (src/shared/limits.ts); reaching it takes millennia of
+    // elections, or a bug. Stay a follower rather than overflow or talk into a void.
+    node.logger.warn({ term: node.term }, 'cannot campaign: the term is at its limit');
+    return;
+  }
   if (kind === 'preVote') node.becomePreCandidate();
   else node.becomeCandidate();
   const preVote = kind === 'preVote';
@@ -62,7 +69,14 @@ function inLease(node: RaftNode): boolean {
  * Filters stale and disruptive input before anything else looks at it.
  */
 export function handleTerm(node: RaftNode, m: RaftMessage): boolean {
-  if (m.term > node.term) return handleHigherTerm(node, m);
+  if (m.term > node.term) {
+    const ceiling = toTerm(node.termWindowBase + TERM_RISE_PER_WINDOW_MAX);
+    if (m.term > ceiling) {
+      riseTowards(node, ceiling, m);
+      return false;
+    }
+    return handleHigherTerm(node, m);
+  }
   if (m.term < node.term) {
     handleLowerTerm(node, m);
     return false;
@@ -84,6 +98,31 @@ function handleHigherTerm(node: RaftNode, m: RaftMessage): boolean {
   const fromLeader = m.type === 'appendEntries' || m.type === 'heartbeat' || m.type === 'installSnapshot';
   node.becomeFollower(m.term, fromLeader ? m.from : null, m.type !== 'requestVote');
   return true;
+}
+
+/**
+ * A message names a term beyond what this node may reach in this election timeout. Raft would
+ * adopt it; doing so blindly lets one buggy or replayed message from a member push every node to
+ * a term it can never leave (issue #14: 2^53 - 1). The message itself is dropped, which is always
+ * safe (the network may drop anything). The node's term still moves up to the ceiling, no
+ * further: safe like any term change that clears the vote, and needed for liveness both ways. A
+ * node that fell far behind (away for many elections) catches up one window per election
+ * timeout, and so does a whole group that a node got ahead of. Refusing instead would shut that
+ * node out for good: the leader's messages would be stale to it and its own too far for
+ * everyone else (a Jepsen run with kill and forge did exactly that). Skipped where Raft would not
+ * change the term either (a pre-vote request, a vote request inside the leader lease), and in the
+ * first election timeout after start, when a live leader's heartbeat is due anyway. See
+ * docs/raft-core.md, "Terms from peers".
+ */
+function riseTowards(node: RaftNode, ceiling: Term, m: RaftMessage): void {
+  const keepsTerm = m.type === 'requestVote' && (m.preVote || (!m.transfer && inLease(node)));
+  const justStarted = node.ticksSinceStart < node.cfg.electionTicks;
+  if (keepsTerm || justStarted || node.term >= ceiling) {
+    node.logger.debug({ term: node.term, peer: m.from, ceiling }, 'dropped message with a far higher term');
+    return;
+  }
+  node.logger.warn({ term: node.term, peer: m.from, ceiling }, 'message names a far higher term: raising ours by the window only');
+  node.becomeFollower(ceiling, null, false);
 }
 
 function handleLowerTerm(node: RaftNode, m: RaftMessage): void {

@@ -13,6 +13,12 @@ export function stepFollower(node: RaftNode, m: RaftMessage): void {
     case 'appendEntries':
     case 'heartbeat':
     case 'installSnapshot':
+      if (node.leader !== null && node.leader !== m.from) {
+        // A second leader in one term cannot exist (Election Safety): a broken or lying member.
+        // Following it would let it commit entries the real leader never did; drop it.
+        node.logger.warn({ term: node.term, peer: m.from, leader: node.leader }, 'dropped message from a second leader of this term');
+        return;
+      }
       // A leader of our term exists: a (pre-)candidate stands down, everyone resets the timer.
       if (node.role !== 'follower' || node.leader !== m.from) node.becomeFollower(m.term, m.from);
       node.electionElapsed = 0;

@@ -70,6 +70,12 @@ export class RaftNode {
   quiesced = false;
   idleTicks = 0;
   randomizedElectionTicks = 0;
+  /**
+   * The term at the start of the current election timeout and the ticks since: no message may
+   * take this node past `termWindowBase + TERM_RISE_PER_WINDOW_MAX` (election.ts, handleTerm).
+   */
+  termWindowBase: Term;
+  termWindowTicks = 0;
 
   /** Leader only. */
   progress = new Map<NodeId, Progress>();
@@ -127,6 +133,7 @@ export class RaftNode {
     const hard = config.storage.hardState();
     this.term = hard.term;
     this.vote = hard.vote;
+    this.termWindowBase = hard.term;
     this.conf = config.confState;
     this.confIndex = config.applied;
     this.prevHardState = this.hardState();
@@ -138,6 +145,10 @@ export class RaftNode {
 
   tick(): void {
     if (this.ticksSinceStart < this.cfg.electionTicks) this.ticksSinceStart++;
+    if (++this.termWindowTicks >= this.cfg.electionTicks) {
+      this.termWindowTicks = 0;
+      this.termWindowBase = this.term;
+    }
     if (this.role === 'leader') replication.tickLeader(this);
     else election.tickElection(this);
   }

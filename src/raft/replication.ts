@@ -74,6 +74,8 @@ export function stepLeader(node: RaftNode, m: RaftMessage): void {
 }
 
 function handleAppendReply(node: RaftNode, pr: Progress, m: AppendEntriesReply): void {
+  // A follower cannot match past our last entry: we never sent it more (a broken member).
+  if (m.success && m.index > node.log.lastIndex()) return;
   if (!m.success) {
     if (m.index <= pr.match && m.hintIndex < pr.match) {
       // The follower's log ends below its match: it lost entries (see lostLog), or this refusal

@@ -119,7 +119,8 @@ class ClusterHandlers {
 
   nodeStats(): Obj {
     const drivers = [...this.options.host.allGroups()];
-    const peers = [...this.options.transportStats().peers].map(([node, p]) => ({
+    const transport = this.options.transportStats();
+    const peers = [...transport.peers].map(([node, p]) => ({
       nodeId: String(node), messagesSent: String(p.messagesSent), batchesSent: String(p.batchesSent), bytesSent: String(p.bytesSent),
       messagesReceived: String(p.messagesReceived), batchesReceived: String(p.batchesReceived), bytesReceived: String(p.bytesReceived),
       dropped: String(p.droppedQueueFull + p.droppedOversize + p.droppedMalformed), connected: p.connected,
@@ -129,6 +130,7 @@ class ClusterHandlers {
       groups: String(drivers.length),
       groupsLed: String(drivers.filter((d) => d.core.status().role === 'leader').length),
       peers,
+      peerMessagesRefused: Object.fromEntries(Object.entries(transport.refusedMessages).map(([reason, n]) => [reason, String(n)])),
     };
   }
 

@@ -13,17 +13,17 @@ import type { GroupId, NodeId } from '../shared/ids.js';
 import type { RaftMessage, RaftMessageType } from '../raft/messages.js';
 import type { EntryType, LogEntry, SnapshotMeta } from '../raft/types.js';
 import type { WireEntry, WireEntryType, WireGroupMessage, WireMessageBatch, WireSnapshotMeta } from './wire-types.js';
-import { WireFormatError, nodeIdFromWire, readArray, readGroupId, readNodeId, readObject, readTerm } from './wire-reader.js';
+import { WireFormatError, nodeIdFromWire, readArray, readGroupId, readNodeId, readObject, readTerm, type RefusalKind } from './wire-reader.js';
 import { decodeBody, type Envelope } from './codec-bodies.js';
 import { chunkChecksumBytes, chunkSha256 } from './chunk-checksum.js';
 
 export type DecodeResult =
   | { readonly ok: true; readonly group: GroupId; readonly message: RaftMessage }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly kind: RefusalKind; readonly reason: string };
 
 export type BatchDecodeResult =
   | { readonly ok: true; readonly from: NodeId; readonly messages: readonly unknown[] }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly kind: RefusalKind; readonly reason: string };
 
 const entryTypeToWire: Readonly<Record<EntryType, WireEntryType>> = {
   normal: 'ENTRY_TYPE_NORMAL',
@@ -84,12 +84,12 @@ export function decodeMessage(wire: unknown): DecodeResult {
     const name = object['body'];
     if (typeof name !== 'string' || !isBodyName(name)) {
       // Unset, or set to a member this release does not know (proto3 skips unknown fields).
-      return { ok: false, reason: 'Cannot decode peer message: body is missing or of an unknown type' };
+      return { ok: false, kind: 'malformed', reason: 'Cannot decode peer message: body is missing or of an unknown type' };
     }
     const body = readObject(object[name], `message.${name}`);
     return { ok: true, group, message: decodeBody(name, body, envelope) };
   } catch (error) {
-    if (error instanceof WireFormatError) return { ok: false, reason: `Cannot decode peer message: ${error.message}` };
+    if (error instanceof WireFormatError) return { ok: false, kind: error.kind, reason: `Cannot decode peer message: ${error.message}` };
     throw error;
   }
 }
@@ -114,7 +114,7 @@ export function decodeBatch(wire: unknown): BatchDecodeResult {
     const from = nodeIdFromWire(object['fromNode'], 'batch.fromNode');
     return { ok: true, from, messages: readArray(object, 'messages', 'batch') };
   } catch (error) {
-    if (error instanceof WireFormatError) return { ok: false, reason: `Cannot decode peer batch: ${error.message}` };
+    if (error instanceof WireFormatError) return { ok: false, kind: error.kind, reason: `Cannot decode peer batch: ${error.message}` };
     throw error;
   }
 }

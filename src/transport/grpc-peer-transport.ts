@@ -174,6 +174,7 @@ export class GrpcPeerTransport implements PeerTransport {
       droppedUnknownPeer: this.outbox.droppedUnknownPeer,
       rejectedBatches: this.inbound.rejectedBatches,
       droppedNoHandler: this.droppedNoHandler,
+      refusedMessages: { ...this.inbound.refusals.counts },
     };
   }
 

@@ -22,6 +22,7 @@ import {
   type TransportStats,
 } from './peer-transport.js';
 import type { QueuedMessage } from './peer-queue.js';
+import { PeerRefusals } from './peer-refusals.js';
 import { WarnLimiter } from './warn-limiter.js';
 
 export interface MemoryPeerTransportOptions {
@@ -74,6 +75,7 @@ export class MemoryPeerTransport implements PeerTransport {
   private readonly limits: PeerTransportLimits;
   private readonly outbox: Outbox;
   private readonly warnings: WarnLimiter;
+  private readonly refusals: PeerRefusals;
   private handler: MessageHandler | null = null;
   private droppedNoHandler = 0;
   isClosed = false;
@@ -85,6 +87,7 @@ export class MemoryPeerTransport implements PeerTransport {
   ) {
     this.limits = resolveLimits(options.limits);
     this.warnings = new WarnLimiter(options.logger ?? silentLogger, this.limits.warnIntervalMs);
+    this.refusals = new PeerRefusals(this.warnings);
     this.outbox = new Outbox({
       self,
       limits: this.limits,
@@ -130,13 +133,8 @@ export class MemoryPeerTransport implements PeerTransport {
     slot.counters.batchesReceived += 1;
     slot.counters.bytesReceived += bytes;
     for (const item of batch) {
-      const decoded = decodeMessage(item.wire);
-      if (!decoded.ok || decoded.message.from !== from || decoded.message.to !== this.self) {
-        slot.counters.droppedMalformed += 1;
-        const reason = decoded.ok ? 'Cannot accept peer message: wrong sender or receiver' : decoded.reason;
-        this.warnings.warn(`malformed:${from}`, { peer: from, reason }, 'dropped malformed peer message');
-        continue;
-      }
+      const decoded = this.refusals.admit(decodeMessage(item.wire), from, this.self, slot.counters);
+      if (decoded === undefined) continue;
       if (this.handler === null) {
         this.droppedNoHandler += 1;
         continue;
@@ -153,7 +151,10 @@ export class MemoryPeerTransport implements PeerTransport {
   stats(): TransportStats {
     const peers = new Map<NodeId, PeerStats>();
     for (const [peer, slot] of this.outbox.peers()) peers.set(peer, peerStats(slot, this.hub.receiver(this.self, peer) !== undefined));
-    return { peers, droppedUnknownPeer: this.outbox.droppedUnknownPeer, rejectedBatches: 0, droppedNoHandler: this.droppedNoHandler };
+    return {
+      peers, droppedUnknownPeer: this.outbox.droppedUnknownPeer, rejectedBatches: 0, droppedNoHandler: this.droppedNoHandler,
+      refusedMessages: { ...this.refusals.counts },
+    };
   }
 
   close(): Promise<void> {

@@ -10,6 +10,7 @@ import type { RaftMessage } from '../raft/messages.js';
 import { decodeBatch, decodeMessage } from './codec.js';
 import { admitHello, admitStream, helloResponse, type LocalIdentity } from './hello.js';
 import type { PeerSlot } from './outbox.js';
+import { PeerRefusals } from './peer-refusals.js';
 import type { TransportLogger } from './peer-transport.js';
 import { raftTransportProto } from './proto-loader.js';
 import type { WarnLimiter } from './warn-limiter.js';
@@ -66,11 +67,13 @@ export class PeerInbound {
   private readonly proto = raftTransportProto();
   private isClosed = false;
   rejectedBatches = 0;
+  readonly refusals: PeerRefusals;
 
   constructor(
     private readonly server: grpc.Server,
     private readonly options: PeerInboundOptions,
   ) {
+    this.refusals = new PeerRefusals(options.warnings);
     const implementation: grpc.UntypedServiceImplementation = {
       Hello: (call: grpc.ServerUnaryCall<unknown, object>, callback: grpc.sendUnaryData<object>) => this.onHello(call, callback),
       Stream: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.onStream(call),
@@ -141,13 +144,8 @@ export class PeerInbound {
     slot.counters.batchesReceived += 1;
     slot.counters.bytesReceived += bytes.byteLength;
     for (const item of batch.messages) {
-      const decoded = decodeMessage(item);
-      if (!decoded.ok || decoded.message.from !== streamPeer || decoded.message.to !== this.options.local.self) {
-        slot.counters.droppedMalformed += 1;
-        const reason = decoded.ok ? `Cannot accept peer message: from "${decoded.message.from}" to "${decoded.message.to}"` : decoded.reason;
-        this.options.warnings.warn(`malformed:${streamPeer}`, { peer: streamPeer, reason }, 'dropped malformed peer message');
-        continue;
-      }
+      const decoded = this.refusals.admit(decodeMessage(item), streamPeer, this.options.local.self, slot.counters);
+      if (decoded === undefined) continue;
       slot.counters.messagesReceived += 1;
       if (!this.options.deliver(decoded.group, decoded.message)) return;
     }

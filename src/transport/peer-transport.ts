@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { assert } from '../shared/assert.js';
 import type { GroupId, NodeId } from '../shared/ids.js';
 import type { RaftMessage } from '../raft/messages.js';
+import type { RefusalCounts } from './peer-refusals.js';
 
 export type MessageHandler = (group: GroupId, message: RaftMessage) => void;
 
@@ -65,6 +66,8 @@ export interface TransportStats {
   readonly rejectedBatches: number;
   /** Inbound messages that arrived while no handler was set. */
   readonly droppedNoHandler: number;
+  /** Inbound messages refused at the boundary, per reason (peer-refusals.ts, docs/node.md). */
+  readonly refusedMessages: Readonly<RefusalCounts>;
 }
 
 /** Named bounds (STYLE §1.3). Byte sizes are the codec's estimates, not exact encodings. */

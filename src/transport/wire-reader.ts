@@ -7,9 +7,24 @@
  * Reasons name the field path and the kind of problem, never string or byte contents.
  */
 import { groupId, logIndex, nodeId, term, type GroupId, type LogIndex, type NodeId, type Term } from '../shared/ids.js';
+import { GROUP_ID_MAX, LOG_INDEX_MAX, PEER_COUNTER_MAX, TERM_MAX } from '../shared/limits.js';
+
+/**
+ * Why a peer message was refused, as a counter key: `malformed` (wrong type or shape),
+ * `outOfBounds` (a value past a documented limit, src/shared/limits.ts), `inconsistent` (fields
+ * that contradict each other, such as entries that do not follow prevLogIndex), `misaddressed`
+ * (from or to the wrong node).
+ */
+export type RefusalKind = 'malformed' | 'outOfBounds' | 'inconsistent' | 'misaddressed';
+
+export const refusalKinds: readonly RefusalKind[] = ['malformed', 'outOfBounds', 'inconsistent', 'misaddressed'];
 
 export class WireFormatError extends Error {
   override readonly name = 'WireFormatError';
+
+  constructor(message: string, readonly kind: RefusalKind = 'malformed') {
+    super(message);
+  }
 }
 
 export type WireObject = Readonly<Record<string, unknown>>;
@@ -30,7 +45,8 @@ export function readObject(value: unknown, path: string): WireObject {
 export function uintFromWire(value: unknown, path: string): number {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value) && value >= 0) return value;
-    throw new WireFormatError(`${path} is ${value}, not a safe non-negative integer`);
+    // A whole number too large to be exact is a value past the bounds; anything else is garbage.
+    throw new WireFormatError(`${path} is ${value}, not a safe non-negative integer`, value > 0 && Number.isInteger(value) ? 'outOfBounds' : 'malformed');
   }
   if (typeof value === 'string') {
     if (value.length > 0 && value.length <= SAFE_INTEGER_DIGITS_MAX && DECIMAL.test(value)) {
@@ -38,13 +54,26 @@ export function uintFromWire(value: unknown, path: string): number {
       if (Number.isSafeInteger(n)) return n;
     }
     const shown = value.length <= 24 ? `"${value}"` : `a ${value.length}-character string`;
-    throw new WireFormatError(`${path} is ${shown}, not a safe non-negative integer`);
+    const isBigDecimal = value.length > 0 && DECIMAL.test(value);
+    throw new WireFormatError(`${path} is ${shown}, not a safe non-negative integer`, isBigDecimal ? 'outOfBounds' : 'malformed');
   }
   throw new WireFormatError(`${path} is ${typeof value}, not an integer`);
 }
 
 export function readUint(object: WireObject, key: string, path: string): number {
   return uintFromWire(object[key], `${path}.${key}`);
+}
+
+/** A uint64 field that must also be at most `max` (a bound from src/shared/limits.ts). */
+export function readBoundedUint(object: WireObject, key: string, path: string, max: number): number {
+  const n = readUint(object, key, path);
+  if (n > max) throw new WireFormatError(`${path}.${key} is ${n}, above the limit of ${max}`, 'outOfBounds');
+  return n;
+}
+
+/** Rejects a list longer than `max` before anything looks at its items. */
+export function checkLength(length: number, path: string, max: number): void {
+  if (length > max) throw new WireFormatError(`${path} has ${length} items, above the limit of ${max}`, 'outOfBounds');
 }
 
 export function readBool(object: WireObject, key: string, path: string): boolean {
@@ -87,13 +116,18 @@ export function nodeIdFromWire(value: unknown, path: string): NodeId {
 }
 
 export function readGroupId(object: WireObject, key: string, path: string): GroupId {
-  return groupId(readUint(object, key, path));
+  return groupId(readBoundedUint(object, key, path, GROUP_ID_MAX));
 }
 
 export function readTerm(object: WireObject, key: string, path: string): Term {
-  return term(readUint(object, key, path));
+  return term(readBoundedUint(object, key, path, TERM_MAX));
 }
 
 export function readLogIndex(object: WireObject, key: string, path: string): LogIndex {
-  return logIndex(readUint(object, key, path));
+  return logIndex(readBoundedUint(object, key, path, LOG_INDEX_MAX));
+}
+
+/** Plain counters (snapshot offsets, ReadIndex rounds), not ids. */
+export function readCount(object: WireObject, key: string, path: string): number {
+  return readBoundedUint(object, key, path, PEER_COUNTER_MAX);
 }

@@ -14,6 +14,7 @@ import { bytes, LINEARIZABLE, scan } from '../support/kv-wire.js';
 import { HistoryRecorder, nowNs } from '../support/history-recorder.js';
 import { sleep } from '../support/poll.js';
 import { clusterHooks } from './harness/hooks.js';
+import { Forgery } from './nemesis/forge.js';
 import { JepsenCluster } from './harness/jepsen-cluster.js';
 import { reconcile } from './harness/membership.js';
 import { ShardFaults } from './harness/shard-faults.js';
@@ -173,9 +174,11 @@ async function execute(cluster: JepsenCluster, options: RunOptions, runDir: stri
   });
   const nemesisRng = rng.fork();
   const shardFaults = cluster.isSharded ? new ShardFaults(cluster, nemesisRng.fork()) : undefined;
-  const runner = new NemesisRunner({ nodes: cluster.nodes, hooks: clusterHooks(cluster, shardFaults), rng: nemesisRng });
+  const forgery = new Forgery((node) => cluster.net.clientAddress(nodeId(node)));
+  const runner = new NemesisRunner({ nodes: cluster.nodes, hooks: clusterHooks(cluster, shardFaults, forgery), rng: nemesisRng });
   const run = Promise.all([workloads.register?.run(), workloads.set?.run(), workloads.bank?.run()]).then(() => undefined);
-  const phase = await faultPhase(cluster, shardRouter, runner, schedule, options.recoveryBoundS * 1000, run, () => (stopped = true));
+  const phase = await faultPhase(cluster, shardRouter, runner, schedule, options.recoveryBoundS * 1000, run, () => (stopped = true))
+    .finally(() => forgery.close());
   const finals = await finalReads(cluster, shardRouter, ctx, workloads);
   const shards = shardRouter === undefined ? undefined
     : await shardReport(cluster, shardRouter.refreshCount).catch((error: unknown) => ({ error: String(error) }));
@@ -191,7 +194,8 @@ async function execute(cluster: JepsenCluster, options: RunOptions, runDir: stri
   });
   const found = violations(facts);
   const exitCode = found.length > 0 ? 1 : facts.linearizability.valid === 'unknown' ? 3 : 0;
-  return { runDir, results, violations: found, summary: summaryText(facts, runDir), exitCode };
+  const forged = forgery.summary();
+  return { runDir, results, violations: found, summary: summaryText(facts, runDir) + (forged === '' ? '' : `\nforge: ${forged}`), exitCode };
 }
 
 function timestamp(): string {

@@ -5,6 +5,7 @@
 // and carries out the move and split faults; the membership hooks are never called there
 // (run-options.ts refuses the membership nemesis on a sharded cluster).
 import type { NodeId } from '../../../src/shared/ids.js';
+import type { Forgery } from '../nemesis/forge.js';
 import type { NemesisHooks } from '../nemesis/runner.js';
 import type { JepsenCluster } from './jepsen-cluster.js';
 import { addMember, removeMember } from './membership.js';
@@ -12,9 +13,18 @@ import { flipBytes, restartCorrupted } from './byte-flip.js';
 import type { ShardFaults } from './shard-faults.js';
 
 const transferDeadlineMs = 2_000;
+const forgeStatusDeadlineMs = 300;
 
-export function clusterHooks(cluster: JepsenCluster, shard?: ShardFaults): NemesisHooks {
+/** One forged batch (forge.ts) to `to` as member `as`, aimed at its current term and commit. */
+async function forgeOnce(cluster: JepsenCluster, forgery: Forgery, to: NodeId, as: NodeId, seed: number): Promise<string> {
+  const status = await cluster.status(to, forgeStatusDeadlineMs).catch(() => undefined);
+  const groups = Array.from({ length: (cluster.settings.groups ?? 0) + 1 }, (_, i) => i);
+  return forgery.send({ to, as, groups, term: status?.term ?? 1, commit: status?.commitIndex ?? 0 }, seed);
+}
+
+export function clusterHooks(cluster: JepsenCluster, shard?: ShardFaults, forgery?: Forgery): NemesisHooks {
   const hooks: NemesisHooks = {
+    ...(forgery === undefined ? {} : { forge: (to: NodeId, as: NodeId, seed: number) => forgeOnce(cluster, forgery, to, as, seed) }),
     network: cluster.net.faults,
     leaderOf: () => cluster.leaderOf(),
     crash: (node) => cluster.crash(node),

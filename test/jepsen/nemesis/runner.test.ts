@@ -30,6 +30,7 @@ function fakeHooks(leader: { current: NodeId | undefined }): { hooks: NemesisHoo
     removeMember: (node) => note(`remove ${node}`),
     addMember: (node) => note(`add ${node}`),
     transferLeader: (to) => note(`transfer ${to}`),
+    forge: (to, as) => note(`forge ${to} as ${as}`).then(() => 'garbage'),
   };
   return { hooks, calls };
 }
@@ -109,6 +110,7 @@ describe('NemesisRunner', () => {
     expect(count('crash')).toBe(count('restart'));
     expect(count('pause')).toBe(count('resume'));
     expect(count('remove')).toBe(count('add'));
+    expect(calls.filter((call) => call.startsWith('forge')).every((call) => !/forge (\d+) as \1$/.test(call))).toBe(true);
     expect(calls.at(-1)).toBe('heal');
     expect(nemesis.log).toHaveLength(schedule.events.length);
   });

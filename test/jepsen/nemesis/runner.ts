@@ -47,6 +47,11 @@ export interface NemesisHooks {
   removeMember(node: NodeId): Promise<void>;
   addMember(node: NodeId): Promise<void>;
   transferLeader(to: NodeId): Promise<void>;
+  /**
+   * Sends node `to` one batch of forged peer messages as member `as`, built from `seed`
+   * (forge.ts); resolves to what kind it sent.
+   */
+  forge?(to: NodeId, as: NodeId, seed: number): Promise<string>;
 }
 
 export interface NemesisLogEntry {
@@ -75,6 +80,7 @@ interface Active {
   readonly fault: Fault;
   readonly node?: NodeId;
   readonly detail?: string;
+  /** Ends a background loop (transfer-storm, forge) and waits for it. */
   readonly stopStorm?: () => Promise<void>;
 }
 
@@ -190,6 +196,7 @@ export class NemesisRunner {
         if (node !== undefined) detail = await this.flipBytes(node, fault.choice);
         break;
       case 'transfer-storm': stopStorm = this.startStorm(fault.intervalMs); break;
+      case 'forge': stopStorm = this.startForge(fault.intervalMs); break;
       case 'move': detail = await this.shardStep('moveReplica', fault.choice); break;
       case 'split': detail = await this.shardStep('splitGroup', fault.choice); break;
       case 'heal': throw new Error('Cannot start a heal: it is only ever a stop');
@@ -237,7 +244,7 @@ export class NemesisRunner {
     if (active === undefined) return undefined;
     this.active.delete(id);
     const { fault, node } = active;
-    if (fault.kind === 'transfer-storm') await active.stopStorm?.();
+    if (fault.kind === 'transfer-storm' || fault.kind === 'forge') await active.stopStorm?.();
     else if (fault.kind === 'kill' && node !== undefined) await this.hooks.restart(node);
     else if (fault.kind === 'byte-flip' && node !== undefined) return this.restartCorrupted(node);
     else if (fault.kind === 'pause' && node !== undefined) await this.hooks.resume(node);
@@ -255,14 +262,35 @@ export class NemesisRunner {
 
   /** Transfers leadership to a random node every intervalMs until the returned stop is awaited. */
   private startStorm(intervalMs: number): () => Promise<void> {
+    return this.every(intervalMs, async () => {
+      const to = this.options.nodes[this.rng.nextInt(this.options.nodes.length)];
+      // A refused transfer (no leader, target behind) is normal during a storm; keep going.
+      if (to !== undefined) await this.hooks.transferLeader(to).catch(() => undefined);
+    });
+  }
+
+  /** Every intervalMs, one forged batch to a random node as another random member. */
+  private startForge(intervalMs: number): () => Promise<void> {
+    const forge = this.hooks.forge;
+    if (forge === undefined) throw new Error('Cannot forge peer messages: the cluster has no forge hook');
+    const { nodes } = this.options;
+    return this.every(intervalMs, async () => {
+      const to = nodes[this.rng.nextInt(nodes.length)];
+      const others = nodes.filter((n) => n !== to);
+      const as = others[this.rng.nextInt(others.length)];
+      // A node that is down or paused just misses the batch.
+      if (to !== undefined && as !== undefined) await forge.call(this.hooks, to, as, this.rng.nextInt(1 << 30)).catch(() => undefined);
+    });
+  }
+
+  /** Runs `step` every intervalMs until the returned stop is awaited. */
+  private every(intervalMs: number, step: () => Promise<void>): () => Promise<void> {
     let stopped = false;
     const loop = (async (): Promise<void> => {
       while (!stopped) {
         await this.sleep(intervalMs);
         if (stopped) break;
-        const to = this.options.nodes[this.rng.nextInt(this.options.nodes.length)];
-        // A refused transfer (no leader, target behind) is normal during a storm; keep going.
-        if (to !== undefined) await this.hooks.transferLeader(to).catch(() => undefined);
+        await step();
       }
     })();
     return async () => {

@@ -19,18 +19,18 @@ import { randomHalves, shuffled } from '../net/links.js';
 
 export const NEMESIS_NAMES = [
   'partition-halves', 'isolate-leader', 'majority-ring', 'bridge', 'one-way',
-  'kill', 'pause', 'membership', 'transfer-storm', 'move', 'split', 'byte-flip',
+  'kill', 'pause', 'membership', 'transfer-storm', 'move', 'split', 'byte-flip', 'forge',
 ] as const;
 export type NemesisName = (typeof NEMESIS_NAMES)[number];
 export type NemesisSelection = NemesisName | 'all';
 
-export type Lane = 'network' | 'process' | 'cluster' | 'shard';
+export type Lane = 'network' | 'process' | 'cluster' | 'shard' | 'peer';
 /** New lanes go last: every lane forks the generator in this order, so earlier lanes keep their draws. */
-const laneOrder: readonly Lane[] = ['network', 'process', 'cluster', 'shard'];
+const laneOrder: readonly Lane[] = ['network', 'process', 'cluster', 'shard', 'peer'];
 const laneOf: Record<NemesisName, Lane> = {
   'partition-halves': 'network', 'isolate-leader': 'network', 'majority-ring': 'network',
   bridge: 'network', 'one-way': 'network', kill: 'process', pause: 'process',
-  membership: 'cluster', 'transfer-storm': 'cluster', move: 'shard', split: 'shard', 'byte-flip': 'process',
+  membership: 'cluster', 'transfer-storm': 'cluster', move: 'shard', split: 'shard', 'byte-flip': 'process', forge: 'peer',
 };
 
 /**
@@ -86,6 +86,8 @@ export type Fault =
    * stop: restart it, and rebuild it (remove, wipe, add back) if it refuses to start or raises CORRUPT.
    */
   | { readonly kind: 'byte-flip'; readonly target: NodeTarget; readonly choice: number }
+  /** start: a buggy member sends forged peer messages every intervalMs (forge.ts); stop: cease. */
+  | { readonly kind: 'forge'; readonly intervalMs: number }
   /** Only in the final event: stop everything, heal the network. */
   | { readonly kind: 'heal' };
 
@@ -126,6 +128,8 @@ export interface ScheduleOptions {
 const defaults = { faultMsMin: 2_000, faultMsMax: 5_000, gapMsMin: 1_000, gapMsMax: 4_000, startQuietMs: 2_000, endQuietMs: 5_000 };
 const stormIntervalMsMin = 200;
 const stormIntervalMsMax = 1_000;
+const forgeIntervalMsMin = 20;
+const forgeIntervalMsMax = 200;
 /** Shard faults pick their candidate as `choice` modulo the candidates; any large bound works. */
 const choiceBound = 1 << 30;
 /** Per lane; a run long enough to pass it is a configuration mistake. */
@@ -166,6 +170,7 @@ function makeFault(name: NemesisName, rng: Rng, nodes: readonly NodeId[]): Fault
     case 'move': return { kind: name, choice: rng.nextInt(choiceBound) };
     case 'split': return { kind: name, choice: rng.nextInt(choiceBound) };
     case 'byte-flip': return { kind: name, target: target(rng, nodes), choice: rng.nextInt(choiceBound) };
+    case 'forge': return { kind: name, intervalMs: between(rng, forgeIntervalMsMin, forgeIntervalMsMax) };
   }
 }
 

@@ -26,3 +26,14 @@ export function sent(node: RaftNode): RaftMessage[] {
   node.advance(ready);
   return [...ready.earlyMessages, ...ready.messages];
 }
+
+/** Ticks `node` (node 1) until it leads, granting it `voter`'s votes; the third node never answers. */
+export function electWith(node: RaftNode, voter: NodeId): RaftNode {
+  for (let i = 0; i < 3 * defaultTuning.electionTicks && node.role !== 'leader'; i++) {
+    node.tick();
+    for (const m of sent(node)) {
+      if (m.type === 'requestVote' && m.to === voter) node.step({ type: 'requestVoteReply', from: voter, to: node.id, term: m.term, preVote: m.preVote, granted: true });
+    }
+  }
+  return node;
+}

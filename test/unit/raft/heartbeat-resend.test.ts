@@ -6,21 +6,14 @@
  * leader. The resend is now once per tick and follower.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultTuning } from '../../../src/raft/config.js';
 import type { RaftMessage } from '../../../src/raft/messages.js';
 import type { RaftNode } from '../../../src/raft/node.js';
 import type { NodeId, Term } from '../../../src/shared/ids.js';
-import { founder, n1, n2, n3, sent as out } from './core-helpers.js';
+import { electWith, founder, n1, n2, n3, sent as out } from './core-helpers.js';
 
 /** Node 1 elected with node 2's votes; node 3 never answers. */
 function leader(): RaftNode {
-  const node = founder(n1, 3);
-  for (let i = 0; i < 3 * defaultTuning.electionTicks && node.role !== 'leader'; i++) {
-    node.tick();
-    for (const m of out(node)) {
-      if (m.type === 'requestVote' && m.to === n2) node.step({ type: 'requestVoteReply', from: n2, to: n1, term: m.term, preVote: m.preVote, granted: true });
-    }
-  }
+  const node = electWith(founder(n1, 3), n2);
   expect(node.role).toBe('leader');
   return node;
 }

@@ -7,9 +7,14 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupId, logIndex, nodeId, term } from '../../../src/shared/ids.js';
+import {
+  ENTRIES_PER_MESSAGE_MAX, ENTRY_BYTES_MAX, GROUP_ID_MAX, LOG_INDEX_MAX, MEMBERS_MAX, PEER_COUNTER_MAX, REQUEST_ID_CHARS_MAX,
+  SNAPSHOT_CHUNK_BYTES_MAX, TERM_MAX,
+} from '../../../src/shared/limits.js';
 import type { RaftMessage, RaftMessageType } from '../../../src/raft/messages.js';
 import { decodeBatch, decodeMessage, encodeBatch, encodeMessage, estimateMessageBytes } from '../../../src/transport/codec.js';
 import { raftTransportProto } from '../../../src/transport/proto-loader.js';
+import { encodeConfChange } from '../../../src/raft/conf-change.js';
 import { anyMessageArb, fcParameters, groupIdArb, messageArbs } from './arbitraries.js';
 
 const proto = raftTransportProto();
@@ -77,7 +82,7 @@ function validAppend(): Record<string, unknown> {
       prevLogIndex: '10', prevLogTerm: '4', commit: '9',
       entries: [
         { index: '11', term: '4', type: 'ENTRY_TYPE_NORMAL', data: Buffer.from([1]) },
-        { index: '12', term: '5', type: 'ENTRY_TYPE_CONF_CHANGE', data: Buffer.alloc(0) },
+        { index: '12', term: '5', type: 'ENTRY_TYPE_CONF_CHANGE', data: Buffer.from(encodeConfChange({ type: 'addLearner', node: nodeId(4) })) },
       ],
     },
   };
@@ -114,6 +119,20 @@ const malformed: Mutation[] = [
   ['an inherited body name', () => withField(validAppend(), ['body'], 'toString'), /unknown type/],
   ['a term of 2^64 - 1', () => withField(validAppend(), ['term'], '18446744073709551615'), /message\.term .* not a safe/],
   ['a term of 2^53', () => withField(validAppend(), ['term'], '9007199254740992'), /not a safe/],
+  ['a term of 2^53 - 1', () => withField(validAppend(), ['term'], '9007199254740991'), /term is 9007199254740991, above the limit of 4503599627370496/],
+  ['a term one past TERM_MAX', () => withField(validAppend(), ['term'], String(TERM_MAX + 1)), /above the limit/],
+  ['a commit past LOG_INDEX_MAX', () => withField(validAppend(), ['appendEntries', 'commit'], String(LOG_INDEX_MAX + 1)), /commit is .* above the limit/],
+  ['a group past GROUP_ID_MAX', () => withField(validAppend(), ['groupId'], String(GROUP_ID_MAX + 1)), /groupId is .* above the limit/],
+  ['a prevLogTerm above the message term', () => withField(validAppend(), ['appendEntries', 'prevLogTerm'], '6'), /prevLogTerm is 6, above the message term 5/],
+  ['a membership entry that does not decode', () => withField(validAppend(), entry(1, 'data'), Buffer.alloc(3)), /entries\[1\]\.data is 3 bytes, shorter than a membership change/],
+  ['a membership entry with node id 0', () => withField(validAppend(), entry(1, 'data'), Buffer.alloc(9, 0).fill(1, 0, 1)), /names no valid node id/],
+  ['too many entries', () => withField(validAppend(), ['appendEntries', 'entries'], new Array(ENTRIES_PER_MESSAGE_MAX + 1).fill(null)), /entries has 65537 items, above the limit/],
+  ['an entry over its byte bound', () => withField(validAppend(), entry(0, 'data'), Buffer.alloc(ENTRY_BYTES_MAX + 1)), /above the limit of 67108864/],
+  ['a snapshot meta term above the message term', () => withField(validSnapshot(), ['installSnapshot', 'meta', 'term'], '6'), /meta\.term is 6, above the message term 5/],
+  ['a snapshot chunk over its byte bound', () => withField(validSnapshot(), ['installSnapshot', 'data'], Buffer.alloc(SNAPSHOT_CHUNK_BYTES_MAX + 1)), /data is .* bytes, above the limit/],
+  ['too many members', () => withField(validSnapshot(), ['installSnapshot', 'meta', 'learners'], Array.from({ length: MEMBERS_MAX + 1 }, (_, i) => String(i + 10))), /learners has 257 items/],
+  ['a snapshot offset past the counter bound', () => withField(validSnapshot(), ['installSnapshot', 'offset'], String(PEER_COUNTER_MAX + 1)), /offset is .* above the limit/],
+  ['a long request id', () => ({ groupId: '1', from: '1', to: '2', term: '1', body: 'readIndexRequest', readIndexRequest: { requestId: 'x'.repeat(REQUEST_ID_CHARS_MAX + 1) } }), /requestId is 257 characters/],
   ['a negative term string', () => withField(validAppend(), ['term'], '-1'), /not a safe/],
   ['a negative term number', () => withField(validAppend(), ['term'], -1), /not a safe/],
   ['a fractional term', () => withField(validAppend(), ['term'], 1.5), /not a safe/],
