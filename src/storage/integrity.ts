@@ -8,11 +8,7 @@
  * Cost: about 1.5 s for a 129 MB file of 1M keys on a loaded 2-core machine.
  */
 import type Database from 'better-sqlite3';
-
-/** Why the storage cannot be used; the message names the file and what to do. */
-export class StorageCorruptError extends Error {
-  override readonly name = 'StorageCorruptError';
-}
+import { DataFileError } from './database.js';
 
 /** Problems reported per check; the rest are counted, not listed. */
 const problemsShownMax = 5;
@@ -26,8 +22,7 @@ export function checkStructure(sqlite: Database.Database, path: string): void {
     problems = [error instanceof Error ? error.message : String(error)];
   }
   if (problems.length === 0) return;
-  throw new StorageCorruptError(
-    `Cannot open database ${path}: PRAGMA quick_check found it corrupt (${problems.join('; ')}); ` +
-      'this node cannot serve from it: move the file aside and let the node be rebuilt from a healthy replica (docs/node.md)',
-  );
+  // One error for every damaged data file, whether SQLite or quick_check found it: `raftkv serve`
+  // prints it as one line naming the file and both ways out.
+  throw new DataFileError(path, 'quick_check', new Error(`PRAGMA quick_check found it corrupt: ${problems.join('; ')}`));
 }

@@ -32,7 +32,7 @@ export async function restartCorrupted(cluster: JepsenCluster, node: NodeId): Pr
   try {
     await cluster.restart(node);
   } catch (error) {
-    const why = (error instanceof Error ? error.message : String(error)).split('\n').find((line) => line.includes('Cannot open database')) ?? 'exited';
+    const why = (error instanceof Error ? error.message : String(error)).split('\n').find((line) => line.includes('Cannot open the data file')) ?? 'exited';
     return `refused to start (${why.trim().slice(0, 200)}); ${await rebuild(cluster, node)}`;
   }
   const health = await pollUntil(`node ${node} to pass or fail its consistency check`, verdictTimeoutMs, async () => {

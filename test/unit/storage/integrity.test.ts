@@ -2,7 +2,7 @@
 // mangled page header is refused at open with an error naming it, instead of opening, serving,
 // and failing on the first read or write that reaches the page.
 import { afterEach, describe, expect, it } from 'vitest';
-import { StorageCorruptError } from '../../../src/storage/integrity.js';
+import { DataFileError } from '../../../src/storage/database.js';
 import { breakKvPageHeader } from '../../support/byte-flip.js';
 import { b, bootstrap, commandEntry, dbPath, g1, openNode, removeTempDirs, tempDir } from './helpers.js';
 
@@ -27,7 +27,7 @@ describe('NodeStorage.open() structure check', () => {
     const file = dbPath(tempDir());
     await nodeWithKeys(file);
     breakKvPageHeader(file, (count) => Math.floor(count / 2));
-    expect(() => openNode(file)).toThrow(StorageCorruptError);
+    expect(() => openNode(file)).toThrow(DataFileError);
     expect(() => openNode(file)).toThrow(file);
   });
 });
