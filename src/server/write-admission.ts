@@ -16,7 +16,7 @@
  */
 import { KvError } from '../shared/errors.js';
 import type { GroupId, NodeId } from '../shared/ids.js';
-import type { KvCommandBody } from '../storage/kv-command.js';
+import type { KvCommandBody, TxnOp } from '../storage/kv-command.js';
 import type { Alarm, Alarms } from './alarms.js';
 
 /** The NOSPACE alarm of another node, as this node last learned it; undefined if none. */
@@ -43,7 +43,7 @@ export function addedBytes(body: KvCommandBody): number {
     case 'batchPut':
       return body.items.reduce((sum, item) => sum + item.key.byteLength + item.value.byteLength, 0);
     case 'txn':
-      return [...body.success, ...body.failure].reduce((sum, op) => sum + (op.type === 'put' ? op.key.byteLength + op.value.byteLength : 0), 0);
+      return putBytes(body.success) + putBytes(body.failure);
     case 'delete':
     case 'deleteRange':
     case 'split':
@@ -59,7 +59,7 @@ export function addsData(body: KvCommandBody): boolean {
     case 'batchPut':
       return true;
     case 'txn':
-      return [...body.success, ...body.failure].some((op) => op.type === 'put');
+      return body.success.some(isPut) || body.failure.some(isPut);
     case 'delete':
     case 'deleteRange':
     case 'split':
@@ -67,6 +67,10 @@ export function addsData(body: KvCommandBody): boolean {
       return false;
   }
 }
+
+// Both branches are checked in place: admission runs on every write, so no merged array per txn.
+const isPut = (op: TxnOp): boolean => op.type === 'put';
+const putBytes = (ops: readonly TxnOp[]): number => ops.reduce((sum, op) => sum + (op.type === 'put' ? op.key.byteLength + op.value.byteLength : 0), 0);
 
 export class WriteAdmission {
   constructor(private readonly options: WriteAdmissionOptions) {}
