@@ -56,7 +56,7 @@ export class ConsistencyChecker {
       // A CORRUPT alarm persisted before the restart holds until an operator disarms it.
       const alarm = this.options.alarms.active('CORRUPT', driver.group);
       if (alarm !== undefined) driver.health = { state: 'corrupt', reason: alarm.reason };
-      else if (driver.storage.kv.revision() > 0) driver.health = { state: 'unverified' };
+      else if (driver.storage.kv.revision() > 0 && hasPeers(driver)) driver.health = { state: 'unverified' };
     }
   }
 
@@ -186,4 +186,10 @@ export function groupHashesReply(self: NodeId, host: NodeHost): Obj {
       };
     }),
   };
+}
+
+/** A replica with no other member has nothing to compare with: it is verified from the start. */
+function hasPeers(driver: GroupDriver): boolean {
+  const conf = driver.storage.kv.confState();
+  return conf.voters.length + conf.learners.length > 1;
 }
