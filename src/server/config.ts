@@ -52,6 +52,24 @@ export interface ServerConfig {
   readonly quotaBytes: number;
   /** How often each group's leader asks its replicas to compare state hashes; 0: never (docs/node.md). */
   readonly hashCheckIntervalMs: number;
+  /** TLS files; undefined: plaintext (allowed on loopback, or anywhere with --insecure-listen). */
+  readonly tls: TlsSettings | undefined;
+  /** Listen on a non-loopback address without TLS (logged loudly). */
+  readonly insecureListen: boolean;
+}
+
+/**
+ * The node's certificate and key (PEM files, reloaded when they change) and the CA that client
+ * and peer certificates must chain to. The same certificate serves the client port and, as both
+ * server and client certificate, the mutual-TLS peer port.
+ */
+export interface TlsSettings {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA bundle for verifying client certificates and peers; required for the peer port. */
+  readonly caFile: string | undefined;
+  /** Require every client of the client port to present a certificate signed by `caFile`. */
+  readonly clientCertAuth: boolean;
 }
 
 /** Smallest nonzero --quota-bytes: below it a fresh node's own schema and Raft state would trip it. */
@@ -83,6 +101,8 @@ export const defaultServerConfig = {
   // that a node refuses writes long before a typical disk fills.
   quotaBytes: 2 * 1024 * 1024 * 1024,
   hashCheckIntervalMs: 60_000,
+  clientCertAuth: false,
+  insecureListen: false,
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -97,7 +117,11 @@ const FLAG_NAMES: Record<string, string> = {
   groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders', quiesce: 'quiesce',
   'quota-bytes': 'quotaBytes',
   'hash-check-interval-ms': 'hashCheckIntervalMs',
+  'tls-cert': 'tlsCert', 'tls-key': 'tlsKey', 'tls-ca': 'tlsCa', 'client-cert-auth': 'clientCertAuth',
+  'insecure-listen': 'insecureListen',
 };
+
+const BOOLEAN_FLAGS = new Set(['join', 'lease-reads', 'balance-leaders', 'quiesce', 'client-cert-auth', 'insecure-listen']);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -112,7 +136,7 @@ export function parseFlags(argv: readonly string[]): { values: Raw; configFile: 
     if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument "${arg}": flags look like --name value`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const isBool = name === 'join' || name === 'lease-reads' || name === 'balance-leaders' || name === 'quiesce';
+    const isBool = BOOLEAN_FLAGS.has(name);
     let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (value === undefined && !isBool) value = argv[++i];
     if (value === undefined && isBool) value = 'true';
@@ -201,7 +225,26 @@ function validate(sources: readonly Source[]): ServerConfig {
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
     quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),
     hashCheckIntervalMs: int('hashCheckIntervalMs', 0, 24 * 3_600_000),
+    tls: tlsSettings(pick), insecureListen: bool('insecureListen'),
   };
+}
+
+/** TLS is on when a certificate is given; a certificate needs its key, and client auth needs a CA. */
+function tlsSettings(pick: (key: string) => Picked): TlsSettings | undefined {
+  const file = (key: string): string | undefined => (pick(key) === undefined ? undefined : toStr(key, pick(key)));
+  const certFile = file('tlsCert');
+  const keyFile = file('tlsKey');
+  const caFile = file('tlsCa');
+  const clientCertAuth = toBool('clientCertAuth', pick('clientCertAuth'));
+  if (certFile === undefined || keyFile === undefined) {
+    const given = ['tlsCert', 'tlsKey', 'tlsCa'].filter((k) => pick(k) !== undefined);
+    if (given.length > 0 || clientCertAuth) {
+      throw new ConfigError(`Settings tlsCert and tlsKey go together (TLS is on when both are set); got only ${[...given, ...(clientCertAuth ? ['clientCertAuth'] : [])].join(', ')}`);
+    }
+    return undefined;
+  }
+  if (clientCertAuth && caFile === undefined) throw new ConfigError('Setting clientCertAuth needs tlsCa: the CA that client certificates must chain to');
+  return { certFile, keyFile, caFile, clientCertAuth };
 }
 
 type Picked = { value: unknown; from: string } | undefined;
