@@ -37,6 +37,7 @@ import { QUOTA_CHECK_INTERVAL_MS, SpaceQuota } from './space-quota.js';
 import { WriteAdmission } from './write-admission.js';
 import { connectionLimitOptions } from './connection-limits.js';
 import { ConsistencyChecker } from './consistency-checker.js';
+import { TlsMaterial } from '../transport/tls-material.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -58,6 +59,8 @@ export function packageVersion(): string {
 
 export async function runServer(config: ServerConfig, log: Logger = createRootLogger(config.logLevel, { node: config.nodeId })): Promise<RunningServer> {
   installFatalHandlers(log);
+  // Loaded before anything touches the data dir: a bad certificate stops the start at once.
+  const tls = config.tls === undefined ? undefined : TlsMaterial.load(config.tls, log.child({ component: 'tls' }));
   mkdirSync(config.dataDir, { recursive: true });
   const dbPath = join(config.dataDir, 'raftkv.db');
   const sharded = config.groups > 0;
@@ -107,6 +110,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, maps, addressOf,
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
   const port = await bind(server, config.listen);
+  tls?.watch();
   host.start();
   checker?.start();
   for (const part of control) part.start();
@@ -123,6 +127,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     await transport.close();
     await serverStopped;
     storage.close();
+    tls?.close();
     log.info({}, 'stopped');
   };
   return { port, stop };
