@@ -20,6 +20,23 @@ import { META_GROUP, metaReplicas } from '../shard/placement.js';
 import type { ShardMap } from '../shard/shard-map.js';
 import type { RingBounds } from '../storage/apply-state.js';
 import type { ServerConfig } from './config.js';
+import { WarnLimiter } from '../transport/warn-limiter.js';
+
+const REFUSAL_WARN_INTERVAL_MS = 10_000;
+
+/**
+ * Whether a message from a leader may create a replica here. The meta group always (a joining
+ * node gets its first replica that way); on an unsharded cluster nothing else exists; on a sharded
+ * one only a group the node's copy of the shard map places here: otherwise any member could make
+ * every node create empty replicas of any group id it names. The balancer edits the map before
+ * the mover adds a replica, so a lagging copy only delays the creation until the leader retries.
+ * Groups born of a split come from the split entry (adoptChild), not from here.
+ */
+export function mayCreateReplica(group: GroupId, map: ShardMap | null, self: NodeId, sharded: boolean): boolean {
+  if (group === META_GROUP) return true;
+  if (!sharded || map === null) return false;
+  return map.placements.get(group)?.replicas.includes(self) ?? false;
+}
 
 export interface GroupSetOptions {
   readonly config: ServerConfig;
@@ -37,8 +54,13 @@ export interface GroupSetOptions {
 
 export class GroupSet {
   private readonly opening = new Set<GroupId>();
+  /** Replicas a leader asked this node to create that the shard map does not place here. */
+  replicasRefused = 0;
+  private readonly refusals: WarnLimiter;
 
-  constructor(private readonly options: GroupSetOptions) {}
+  constructor(private readonly options: GroupSetOptions) {
+    this.refusals = new WarnLimiter(options.log, REFUSAL_WARN_INTERVAL_MS);
+  }
 
   /** Groups to open at start: everything on disk, plus a founder's initial share. */
   initialGroups(): GroupId[] {
@@ -118,9 +140,15 @@ export class GroupSet {
    * then: a leader cut off since before our removal would otherwise count the empty replica as the
    * voter it remembers and regain a majority for stale reads (found by the multi-group simulator).
    */
-  onUnknownGroup(group: GroupId, message: RaftMessage): void {
+  onUnknownGroup(group: GroupId, message: RaftMessage, map: ShardMap | null): void {
     const fromLeader = message.type === 'appendEntries' || message.type === 'heartbeat' || message.type === 'installSnapshot';
     if (!fromLeader || this.opening.has(group) || message.term < (this.options.storage.tombstone(group)?.term ?? 0)) return;
+    if (!mayCreateReplica(group, map, this.options.self, this.options.config.groups > 0)) {
+      this.replicasRefused += 1;
+      this.refusals.warn(`group-${message.from}`, { group, peer: message.from, refused: this.replicasRefused },
+        'refused to create a replica of a group the shard map does not place on this node');
+      return;
+    }
     this.opening.add(group);
     this.open(group)
       .then((driver) => {

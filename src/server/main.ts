@@ -86,9 +86,9 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const initialMap = sharded && founding ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;
   const groups = new GroupSet({ config, self, storage, host, configured, initialMap, founding, log, onPeersChanged: (p) => transport.setPeers(p) });
   for (const group of groups.initialGroups()) await groups.open(group);
-  host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message));
   transport.setPeers(groups.peers());
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
+  host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message, maps.current()));
   const router = new Router(host, maps, hasher);
   const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log);
   const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
