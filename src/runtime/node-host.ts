@@ -19,6 +19,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Ready } from '../raft/ready.js';
 import type { RaftMessage } from '../raft/messages.js';
 import type { NodeStorage, PersistItem } from '../storage/node-storage.js';
+import { SnapshotFileError } from '../storage/snapshot-stream.js';
 import type { PeerTransport } from '../transport/peer-transport.js';
 import type { GroupDriver } from './group-driver.js';
 import { PendingBudget, type PendingBudgets } from './pending-budget.js';
@@ -226,9 +227,12 @@ export class NodeHost {
     driver.installing = true;
     try {
       await this.options.storage.installSnapshot(driver.group);
-    } finally {
-      driver.installing = false;
+    } catch (error) {
+      if (!(error instanceof SnapshotFileError)) throw error;
+      refuseSnapshot(driver, error);
+      return; // Stays `installing`: nothing more is persisted or applied for it until a restart.
     }
+    driver.installing = false;
     if (this.closed) return;
     this.applyGroup(driver, ready);
     this.schedule();
@@ -287,4 +291,16 @@ function persistItem(group: GroupId, ready: Ready): PersistItem {
 
 export function shuttingDown(): KvError {
   return new KvError('NO_LEADER', 'Cannot serve the request: this node is shutting down');
+}
+
+/**
+ * A snapshot a peer sent failed its checks (a file damaged at rest on the sender, or a broken
+ * member): storage dropped it before touching any table. The core already took it as installed,
+ * so this replica cannot go on from here without diverging: it stops persisting and applying and
+ * answers CORRUPT, the node and its other groups keep running, and a restart reopens the group at
+ * its state before the snapshot, after which the leader sends a snapshot again.
+ */
+function refuseSnapshot(driver: GroupDriver, error: SnapshotFileError): void {
+  driver.logger.error({ err: error }, 'refused a received snapshot that fails its checks; restart the node to resume this group');
+  driver.health = { state: 'corrupt', reason: `a received snapshot failed its checks: ${error.message}` };
 }
