@@ -23,6 +23,7 @@ import { SnapshotFileError } from '../storage/snapshot-stream.js';
 import type { PeerTransport } from '../transport/peer-transport.js';
 import type { GroupDriver } from './group-driver.js';
 import { PendingBudget, type PendingBudgets } from './pending-budget.js';
+import { checkOwnSnapshot } from './own-snapshot.js';
 
 export interface NodeHostOptions {
   readonly nodeId: NodeId;
@@ -74,6 +75,8 @@ export class NodeHost {
     assert(!this.groups.has(driver.group), `Group ${driver.group} added twice`);
     this.groups.set(driver.group, driver);
     this.schedule();
+    const host = { storage: this.options.storage, isLive: (d: GroupDriver) => !this.closed && this.groups.get(d.group) === d };
+    checkOwnSnapshot(host, driver).catch((err: unknown) => driver.logger.error({ err }, 'could not check or replace the own snapshot file'));
   }
 
   /** Stops hosting a group: its waiters learn their outcome is unknown; messages for it are dropped. */

@@ -23,6 +23,7 @@ import { SqliteLogStore } from './raft-log-store.js';
 import { removeFileIfPresent } from './snapshot-files.js';
 import { SnapshotStore, type StagedSnapshot } from './snapshot-store.js';
 import { SnapshotFileError } from './snapshot-stream.js';
+import { verifyFile } from './snapshot-installer.js';
 import { storageLimits } from './storage-limits.js';
 
 export interface NodeStorageOptions {
@@ -201,7 +202,8 @@ export class NodeStorage {
       await this.snapshots.install({ db: this.db, group, log, kv });
     } catch (error) {
       // A received file that fails its checks is refused before any table changes: forget it.
-      if (error instanceof SnapshotFileError && this.snapshots.staged(group)?.installing !== true) this.snapshots.dropStaged(group);
+      // The commit the core took from it goes too: this log never reached it.
+      if (error instanceof SnapshotFileError && this.snapshots.staged(group)?.installing !== true) this.snapshots.dropStaged(group, () => log.lowerCommitToLog());
       throw error;
     }
     if (previous !== null) removeFileIfPresent(path.join(this.db.snapshotDir, previous));
@@ -218,6 +220,18 @@ export class NodeStorage {
     } catch (error) {
       if (!(error instanceof SnapshotFileError) || this.snapshots.staged(group) !== undefined) throw error;
     }
+  }
+
+  /**
+   * Reads the group's own snapshot file through, with every check an install makes; throws
+   * SnapshotFileError if it fails them. A file damaged at rest would otherwise be sent to every
+   * follower that needs a snapshot, and each would refuse it (node-host.ts checks at open).
+   */
+  async checkOwnSnapshot(group: GroupId): Promise<void> {
+    const { log } = this.group(group);
+    const file = log.snapshotFileName();
+    if (file === null || file === '') return;
+    await verifyFile(path.join(this.db.snapshotDir, file), group, log.snapshotMeta());
   }
 
   /** Writes a snapshot of the group's applied state to a file, without blocking the event loop. */

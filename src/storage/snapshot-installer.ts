@@ -67,7 +67,7 @@ function isBootstrapSnapshot(fullPath: string, meta: SnapshotMeta): boolean {
  * header against the meta the leader sent, and every row as copyRecords will insert it. A received
  * file comes from a peer, so a failure is a SnapshotFileError (a refusal), never an assert.
  */
-async function verifyFile(fullPath: string, group: GroupId, meta: SnapshotMeta): Promise<SnapshotHeader> {
+export async function verifyFile(fullPath: string, group: GroupId, meta: SnapshotMeta): Promise<SnapshotHeader> {
   const refuse = (why: string): never => {
     throw new SnapshotFileError(`Snapshot file ${fullPath} ${why}`);
   };

@@ -109,11 +109,14 @@ export class SnapshotStore {
    * Forgets a staged snapshot that failed its checks before its install began (no table was
    * touched): the group stays at its state before it, and the leader sends a snapshot again.
    */
-  dropStaged(group: GroupId): void {
+  dropStaged(group: GroupId, alsoInTransaction: () => void = () => undefined): void {
     const staged = this.staged(group);
     if (staged === undefined) return;
     assert(!staged.installing, `Cannot drop the snapshot of group ${group}: its install has begun`);
-    this.db.transaction(() => this.db.statement('DELETE FROM snapshot_staging WHERE group_id = ?').run(group));
+    this.db.transaction(() => {
+      this.db.statement('DELETE FROM snapshot_staging WHERE group_id = ?').run(group);
+      alsoInTransaction();
+    });
     removeFileIfPresent(path.join(this.db.snapshotDir, staged.file));
   }
 

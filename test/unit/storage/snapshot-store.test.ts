@@ -51,7 +51,9 @@ function transfer(from: NodeStorage, to: NodeStorage, meta: SnapshotMeta, chunkB
   for (;;) {
     const chunk = from.group(g1).log.snapshotChunk(meta.index, offset, chunkBytes);
     if (chunk === undefined) throw new Error('snapshot replaced during transfer');
-    to.persistBatch([{ group: g1, entries: [], snapshotChunk: { meta, offset, data: chunk.data, done: chunk.done } }]);
+    // The core moves its commit to the snapshot's index with the last chunk (follower.ts).
+    const hardState = chunk.done ? { ...to.group(g1).log.hardState(), commit: meta.index } : undefined;
+    to.persistBatch([{ group: g1, entries: [], snapshotChunk: { meta, offset, data: chunk.data, done: chunk.done }, ...(hardState === undefined ? {} : { hardState }) }]);
     offset += chunk.data.byteLength;
     chunks += 1;
     if (chunk.done) return chunks;
@@ -259,6 +261,8 @@ describe('the bootstrap snapshot', () => {
     const { follower, before, stagedPath } = await followerWithDamagedStagedFile(flipAt);
     await expect(follower.installSnapshot(g1)).rejects.toThrow(SnapshotFileError);
     expect(state(follower)).toEqual(before);
+    // The commit taken from the refused snapshot is not left past this log (restart would assert).
+    expect(follower.group(g1).log.hardState().commit).toBe(follower.group(g1).log.lastIndex());
     expect(follower.stagedSnapshot(g1)).toBeUndefined();
     expect(fs.existsSync(stagedPath)).toBe(false);
   });
@@ -271,5 +275,23 @@ describe('the bootstrap snapshot', () => {
     await again.openGroup(g1, bootstrap);
     expect(state(again)).toEqual(before);
     expect(again.stagedSnapshot(g1)).toBeUndefined();
+  });
+});
+
+describe('the own snapshot check', () => {
+  it('finds a snapshot file damaged at rest, and a new snapshot at the same index replaces it', async () => {
+    const node = await newNode();
+    commit(node, Array.from({ length: 20 }, (_, i) => put(`k${i}`, `v${i}`)));
+    const produced = await snapshotOf(node);
+    await node.checkOwnSnapshot(g1);
+    const file = path.join(node.db.snapshotDir, produced.file);
+    const bytes = fs.readFileSync(file);
+    bytes.writeUInt8(bytes.readUInt8(bytes.byteLength >> 1) ^ 0x01, bytes.byteLength >> 1);
+    fs.writeFileSync(file, bytes);
+    await expect(node.checkOwnSnapshot(g1)).rejects.toThrow(SnapshotFileError);
+    const again = await node.produceSnapshot(g1);
+    expect(again.file).toBe(produced.file);
+    expect(node.compact(again)).toBe(false); // same index: the rename already put it in place
+    await node.checkOwnSnapshot(g1);
   });
 });
