@@ -101,7 +101,7 @@ export class GroupDriver {
   checkServing(use: ReplicaUse): void {
     const health = this.health;
     if (health.state === 'corrupt') {
-      throw new KvError('CORRUPT', `Cannot serve group ${this.group} on this node: its replica failed the consistency check (${health.reason}); use another replica`, { group: this.group });
+      throw new KvError('CORRUPT', `Cannot serve group ${this.group} on this node: its replica is corrupt (${health.reason}); use another replica`, { group: this.group });
     }
     if (health.state === 'unverified' && use !== 'serializable') {
       throw new KvError('NO_LEADER', `Cannot serve group ${this.group} on this node yet: its replica has not passed the consistency check since it started`, { group: this.group });

@@ -19,9 +19,11 @@ import type { Logger } from '../shared/logger.js';
 import type { Ready } from '../raft/ready.js';
 import type { RaftMessage } from '../raft/messages.js';
 import type { NodeStorage, PersistItem } from '../storage/node-storage.js';
+import { SnapshotFileError } from '../storage/snapshot-stream.js';
 import type { PeerTransport } from '../transport/peer-transport.js';
 import type { GroupDriver } from './group-driver.js';
 import { PendingBudget, type PendingBudgets } from './pending-budget.js';
+import { checkOwnSnapshot } from './own-snapshot.js';
 
 export interface NodeHostOptions {
   readonly nodeId: NodeId;
@@ -73,6 +75,8 @@ export class NodeHost {
     assert(!this.groups.has(driver.group), `Group ${driver.group} added twice`);
     this.groups.set(driver.group, driver);
     this.schedule();
+    const host = { storage: this.options.storage, isLive: (d: GroupDriver) => !this.closed && this.groups.get(d.group) === d };
+    checkOwnSnapshot(host, driver).catch((err: unknown) => driver.logger.error({ err }, 'could not check or replace the own snapshot file'));
   }
 
   /** Stops hosting a group: its waiters learn their outcome is unknown; messages for it are dropped. */
@@ -226,9 +230,12 @@ export class NodeHost {
     driver.installing = true;
     try {
       await this.options.storage.installSnapshot(driver.group);
-    } finally {
-      driver.installing = false;
+    } catch (error) {
+      if (!(error instanceof SnapshotFileError)) throw error;
+      refuseSnapshot(driver, error);
+      return; // Stays `installing`: nothing more is persisted or applied for it until a restart.
     }
+    driver.installing = false;
     if (this.closed) return;
     this.applyGroup(driver, ready);
     this.schedule();
@@ -287,4 +294,16 @@ function persistItem(group: GroupId, ready: Ready): PersistItem {
 
 export function shuttingDown(): KvError {
   return new KvError('NO_LEADER', 'Cannot serve the request: this node is shutting down');
+}
+
+/**
+ * A snapshot a peer sent failed its checks (a file damaged at rest on the sender, or a broken
+ * member): storage dropped it before touching any table. The core already took it as installed,
+ * so this replica cannot go on from here without diverging: it stops persisting and applying and
+ * answers CORRUPT, the node and its other groups keep running, and a restart reopens the group at
+ * its state before the snapshot, after which the leader sends a snapshot again.
+ */
+function refuseSnapshot(driver: GroupDriver, error: SnapshotFileError): void {
+  driver.logger.error({ err: error }, 'refused a received snapshot that fails its checks; restart the node to resume this group');
+  driver.health = { state: 'corrupt', reason: `a received snapshot failed its checks: ${error.message}` };
 }

@@ -84,9 +84,9 @@ class KvHandlers {
 
   private async readable(driver: GroupDriver, request: Obj, deadlineMs: number): Promise<{ driver: GroupDriver; serializable: boolean }> {
     const consistency = req.consistency(request);
-    if (driver.installing) throw new KvError('NO_LEADER', 'Cannot serve the read: a snapshot is being installed on this node', { group: driver.group });
     const use = consistency === 'serializable' ? 'serializable' : 'linearizable';
     driver.checkServing(use);
+    if (driver.installing) throw new KvError('NO_LEADER', 'Cannot serve the read: a snapshot is being installed on this node', { group: driver.group });
     if (consistency === 'lease') await this.leaseBarrier(driver, deadlineMs);
     if (consistency === 'linearizable') await this.readBarrier(driver, deadlineMs);
     driver.checkServing(use); // The consistency check may have failed while the read waited.

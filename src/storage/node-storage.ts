@@ -22,6 +22,8 @@ import type { ProducedSnapshot } from './snapshot-producer.js';
 import { SqliteLogStore } from './raft-log-store.js';
 import { removeFileIfPresent } from './snapshot-files.js';
 import { SnapshotStore, type StagedSnapshot } from './snapshot-store.js';
+import { SnapshotFileError } from './snapshot-stream.js';
+import { verifyFile } from './snapshot-installer.js';
 import { storageLimits } from './storage-limits.js';
 
 export interface NodeStorageOptions {
@@ -102,7 +104,7 @@ export class NodeStorage {
     };
     this.groups.set(group, storage);
     this.snapshots.recoverStaging(group);
-    if (this.snapshots.staged(group)?.done === true) await this.installSnapshot(group);
+    if (this.snapshots.staged(group)?.done === true) await this.installReceivedAtOpen(group);
     // Snapshots are taken of applied state and installed with it, so applied never lags one.
     const { kv, log } = storage;
     assert(kv.appliedIndex() >= log.snapshotMeta().index, `Group ${group} applied ${kv.appliedIndex()} is below its snapshot ${log.snapshotMeta().index}`);
@@ -196,8 +198,40 @@ export class NodeStorage {
   async installSnapshot(group: GroupId): Promise<void> {
     const { log, kv } = this.group(group);
     const previous = log.snapshotFileName();
-    await this.snapshots.install({ db: this.db, group, log, kv });
+    try {
+      await this.snapshots.install({ db: this.db, group, log, kv });
+    } catch (error) {
+      // A received file that fails its checks is refused before any table changes: forget it.
+      // The commit the core took from it goes too: this log never reached it.
+      if (error instanceof SnapshotFileError && this.snapshots.staged(group)?.installing !== true) this.snapshots.dropStaged(group, () => log.lowerCommitToLog());
+      throw error;
+    }
     if (previous !== null) removeFileIfPresent(path.join(this.db.snapshotDir, previous));
+  }
+
+  /**
+   * A snapshot received completely before a restart is installed at open. One that fails its
+   * checks is dropped (installSnapshot) and the group opens at its state before it: its leader
+   * sends a snapshot again.
+   */
+  private async installReceivedAtOpen(group: GroupId): Promise<void> {
+    try {
+      await this.installSnapshot(group);
+    } catch (error) {
+      if (!(error instanceof SnapshotFileError) || this.snapshots.staged(group) !== undefined) throw error;
+    }
+  }
+
+  /**
+   * Reads the group's own snapshot file through, with every check an install makes; throws
+   * SnapshotFileError if it fails them. A file damaged at rest would otherwise be sent to every
+   * follower that needs a snapshot, and each would refuse it (node-host.ts checks at open).
+   */
+  async checkOwnSnapshot(group: GroupId): Promise<void> {
+    const { log } = this.group(group);
+    const file = log.snapshotFileName();
+    if (file === null || file === '') return;
+    await verifyFile(path.join(this.db.snapshotDir, file), group, log.snapshotMeta());
   }
 
   /** Writes a snapshot of the group's applied state to a file, without blocking the event loop. */

@@ -148,6 +148,22 @@ export class SqliteLogStore implements LogReader {
   }
 
   /**
+   * Lowers the durable commit to the last durable entry, the one move back setHardState refuses.
+   * Only for a refused snapshot (node-storage.ts): the core took the commit from the snapshot's
+   * index, which this log never reached. Raft's safety does not rest on the durable commit (it is
+   * volatile state in the thesis's Figure 3.1, kept only to apply sooner after a restart), and the
+   * entries it would have covered are relearned from the leader.
+   */
+  lowerCommitToLog(): void {
+    this.assertInTransaction('lowerCommitToLog');
+    const hard = this.state.hard;
+    const last = this.state.runs.lastIndex;
+    if (hard.commit <= last) return;
+    this.db.statement('UPDATE hard_state SET commit_index = ? WHERE group_id = ?').run(last, this.group);
+    this.state.hard = { ...hard, commit: logIndex(last) };
+  }
+
+  /**
    * Appends entries, first deleting any stored suffix from entries[0].index on. Call it before
    * `setHardState` in the same batch: it checks overwrites against the commit already durable.
    */

@@ -14,7 +14,7 @@ import type { KvStateMachine } from './kv-state-machine.js';
 import type { KeyValue } from './kv-types.js';
 import type { SqliteLogStore } from './raft-log-store.js';
 import type { SessionRow, SnapshotHeader } from './snapshot-format.js';
-import { SnapshotFileReader } from './snapshot-stream.js';
+import { SnapshotFileError, SnapshotFileReader } from './snapshot-stream.js';
 import { confToText } from './sql-row.js';
 import { storageLimits } from './storage-limits.js';
 
@@ -58,21 +58,36 @@ export async function installSnapshotFile(target: InstallTarget, meta: SnapshotM
 
 function isBootstrapSnapshot(fullPath: string, meta: SnapshotMeta): boolean {
   if (fs.statSync(fullPath).size !== 0) return false;
-  assert(meta.index === 1, `Snapshot file ${fullPath} is empty but its index is ${meta.index}, not the bootstrap index 1`);
+  if (meta.index !== 1) throw new SnapshotFileError(`Snapshot file ${fullPath} is empty but its index is ${meta.index}, not the bootstrap index 1`);
   return true;
 }
 
-async function verifyFile(fullPath: string, group: GroupId, meta: SnapshotMeta): Promise<SnapshotHeader> {
+/**
+ * Checks the whole file before any table changes: framing, digest and counts (the reader), the
+ * header against the meta the leader sent, and every row as copyRecords will insert it. A received
+ * file comes from a peer, so a failure is a SnapshotFileError (a refusal), never an assert.
+ */
+export async function verifyFile(fullPath: string, group: GroupId, meta: SnapshotMeta): Promise<SnapshotHeader> {
+  const refuse = (why: string): never => {
+    throw new SnapshotFileError(`Snapshot file ${fullPath} ${why}`);
+  };
   const reader = await SnapshotFileReader.open(fullPath);
   try {
     const first = await reader.next();
-    assert(first.type === 'header', `Snapshot file ${fullPath} does not start with a header`);
+    if (first.type !== 'header') return refuse('does not start with a header');
     const { header } = first;
-    assert(header.group === group, `Snapshot file ${fullPath} is of group ${header.group}, not ${group}`);
-    assert(header.meta.index === meta.index && header.meta.term === meta.term, `Snapshot file ${fullPath} index or term differs from its meta`);
-    assert(confToText(header.meta.conf) === confToText(meta.conf), `Snapshot file ${fullPath} membership differs from its meta`);
+    if (header.group !== group) refuse(`is of group ${header.group}, not ${group}`);
+    if (header.meta.index !== meta.index || header.meta.term !== meta.term) refuse('index or term differs from its meta');
+    if (confToText(header.meta.conf) !== confToText(meta.conf)) refuse('membership differs from its meta');
+    let previousKey: Uint8Array | null = null;
     for (let record = await reader.next(); record.type !== 'trailer'; record = await reader.next()) {
-      assert(record.type !== 'header', `Snapshot file ${fullPath} has a second header`);
+      if (record.type === 'header') refuse('has a second header');
+      if (record.type === 'kvs') {
+        const problem = kvRowsProblem(record.rows, previousKey);
+        if (problem !== null) refuse(problem);
+        previousKey = record.rows[record.rows.length - 1]?.key ?? previousKey;
+      }
+      if (record.type === 'sessions' && !record.rows.every(isValidSession)) refuse('has an invalid session row');
       await yieldToEventLoop();
     }
     return header;
@@ -80,6 +95,20 @@ async function verifyFile(fullPath: string, group: GroupId, meta: SnapshotMeta):
     await reader.close();
   }
 }
+
+/** Why rows cannot be inserted after `after` (keys strictly ascending, valid revisions), or null. */
+function kvRowsProblem(rows: readonly KeyValue[], after: Uint8Array | null): string | null {
+  let previous = after;
+  for (const kv of rows) {
+    if (previous !== null && Buffer.compare(previous, kv.key) >= 0) return 'has keys out of ascending order';
+    if (!isValidRow(kv)) return 'has an invalid key row';
+    previous = kv.key;
+  }
+  return null;
+}
+
+const isValidRow = (kv: KeyValue): boolean => kv.key.byteLength > 0 && kv.version >= 1 && kv.createRevision >= 1 && kv.createRevision <= kv.modRevision;
+const isValidSession = (s: SessionRow): boolean => s.id.length > 0 && s.seq >= 1;
 
 async function clearGroup(db: StorageDatabase, group: GroupId): Promise<void> {
   const batch = storageLimits.installDeleteRowsMax;
@@ -118,9 +147,9 @@ function insertKvs(db: StorageDatabase, group: GroupId, rows: readonly KeyValue[
   const insert = db.statement('INSERT INTO kv (group_id, key, value, create_revision, mod_revision, version) VALUES (?, ?, ?, ?, ?, ?)');
   let previous = after;
   for (const kv of rows) {
-    // The producer wrote keys in strictly ascending byte order; anything else is a bad file.
+    // verifyFile refused any file breaking these; they hold here, checked again on this side of the write.
     assert(previous === null || Buffer.compare(previous, kv.key) < 0, 'Snapshot keys are not in ascending order');
-    assert(kv.key.byteLength > 0 && kv.version >= 1 && kv.createRevision >= 1 && kv.createRevision <= kv.modRevision, 'Snapshot row is invalid');
+    assert(isValidRow(kv), 'Snapshot row is invalid');
     insert.run(group, kv.key, kv.value, kv.createRevision, kv.modRevision, kv.version);
     previous = kv.key;
   }
@@ -129,7 +158,7 @@ function insertKvs(db: StorageDatabase, group: GroupId, rows: readonly KeyValue[
 function insertSessions(db: StorageDatabase, group: GroupId, rows: readonly SessionRow[]): void {
   const insert = db.statement('INSERT INTO session (group_id, id, seq, result, last_seen_ms) VALUES (?, ?, ?, ?, ?)');
   for (const s of rows) {
-    assert(s.id.length > 0 && s.seq >= 1, 'Snapshot session row is invalid');
+    assert(isValidSession(s), 'Snapshot session row is invalid');
     insert.run(group, s.id, s.seq, s.result, s.lastSeenMs);
   }
 }

@@ -43,7 +43,7 @@ import type { ConfState, SnapshotChunk, SnapshotMeta } from '../raft/types.js';
 import type { StorageDatabase } from './database.js';
 import { installSnapshotFile, type InstallTarget } from './snapshot-installer.js';
 import { produceSnapshot, type ProducedSnapshot } from './snapshot-producer.js';
-import { removeUnreferencedFiles, snapshotFileName, truncateFile, writeFileChunkDurably } from './snapshot-files.js';
+import { removeFileIfPresent, removeUnreferencedFiles, snapshotFileName, truncateFile, writeFileChunkDurably } from './snapshot-files.js';
 import { confFromText, confToText, intColumn, textColumn } from './sql-row.js';
 
 export interface StagedSnapshot {
@@ -103,6 +103,21 @@ export class SnapshotStore {
     assert(this.staged(group) === undefined, `Group ${group} already has a staged snapshot`);
     const sql = `INSERT INTO snapshot_staging (group_id, idx, term, conf, file, bytes, done, installing) VALUES (?, ?, ?, ?, ?, ?, 1, 0)`;
     this.db.transaction(() => this.db.statement(sql).run(group, meta.index, meta.term, confToText(meta.conf), file, bytes));
+  }
+
+  /**
+   * Forgets a staged snapshot that failed its checks before its install began (no table was
+   * touched): the group stays at its state before it, and the leader sends a snapshot again.
+   */
+  dropStaged(group: GroupId, alsoInTransaction: () => void = () => undefined): void {
+    const staged = this.staged(group);
+    if (staged === undefined) return;
+    assert(!staged.installing, `Cannot drop the snapshot of group ${group}: its install has begun`);
+    this.db.transaction(() => {
+      this.db.statement('DELETE FROM snapshot_staging WHERE group_id = ?').run(group);
+      alsoInTransaction();
+    });
+    removeFileIfPresent(path.join(this.db.snapshotDir, staged.file));
   }
 
   /** After a restart: drops staged bytes that no committed transaction recorded. */

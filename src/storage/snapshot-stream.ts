@@ -56,6 +56,15 @@ export class SnapshotFileWriter {
 }
 
 /** Reads records in order; checks the magic, the counts and the digest when it reaches the trailer. */
+/**
+ * A snapshot file that fails its checks (magic, record framing, sha256, counts, header, rows). A
+ * received file comes from a peer, so this is a refusal, not a broken invariant: the receiver drops
+ * the staged file and the node keeps running (node-storage.ts, node-host.ts).
+ */
+export class SnapshotFileError extends Error {
+  override readonly name = 'SnapshotFileError';
+}
+
 export class SnapshotFileReader {
   private readonly hash: Hash = createHash('sha256');
   private pending: Uint8Array = new Uint8Array(0);
@@ -67,12 +76,14 @@ export class SnapshotFileReader {
   private constructor(
     private readonly file: fs.FileHandle,
     readonly path: string,
+    private readonly sizeBytes: number,
   ) {}
 
   static async open(path: string): Promise<SnapshotFileReader> {
-    const reader = new SnapshotFileReader(await fs.open(path, 'r'), path);
+    const file = await fs.open(path, 'r');
+    const reader = new SnapshotFileReader(file, path, (await file.stat()).size);
     const magic = await reader.take(snapshotMagic.byteLength);
-    assert(Buffer.compare(magic, snapshotMagic) === 0, `Snapshot file ${path} has no snapshot magic`);
+    if (Buffer.compare(magic, snapshotMagic) !== 0) throw new SnapshotFileError(`Snapshot file ${path} has no snapshot magic`);
     reader.hash.update(magic);
     return reader;
   }
@@ -82,8 +93,11 @@ export class SnapshotFileReader {
     assert(!this.finished, `Read past the trailer of ${this.path}`);
     const length = await this.take(4);
     const bodyBytes = new DataView(length.buffer, length.byteOffset, 4).getUint32(0);
+    // Checked before allocating: a damaged length must not ask for gigabytes.
+    const left = this.sizeBytes - this.position + this.pending.byteLength;
+    if (bodyBytes > left) throw new SnapshotFileError(`Snapshot file ${this.path} has a record of ${bodyBytes} bytes with ${left} left in the file`);
     const body = await this.take(bodyBytes);
-    const record = decodeRecordBody(body);
+    const record = decodeBody(this.path, body);
     if (record.type !== 'trailer') {
       this.hash.update(length).update(body);
       if (record.type === 'kvs') this.kvCount += record.rows.length;
@@ -100,11 +114,14 @@ export class SnapshotFileReader {
 
   private async checkTrailer(trailer: Extract<SnapshotRecord, { type: 'trailer' }>): Promise<void> {
     const digest = new Uint8Array(this.hash.digest());
-    assert(Buffer.compare(digest, trailer.digest) === 0, `Snapshot file ${this.path} fails its sha256 check`);
-    assert(trailer.kvCount === this.kvCount, `Snapshot file ${this.path} has ${this.kvCount} keys, trailer says ${trailer.kvCount}`);
-    assert(trailer.sessionCount === this.sessionCount, `Snapshot file ${this.path} session count differs from its trailer`);
+    const refuse = (why: string): never => {
+      throw new SnapshotFileError(`Snapshot file ${this.path} ${why}`);
+    };
+    if (Buffer.compare(digest, trailer.digest) !== 0) refuse('fails its sha256 check');
+    if (trailer.kvCount !== this.kvCount) refuse(`has ${this.kvCount} keys, trailer says ${trailer.kvCount}`);
+    if (trailer.sessionCount !== this.sessionCount) refuse('session count differs from its trailer');
     const { bytesRead } = await this.file.read(new Uint8Array(1), 0, 1, this.position);
-    assert(this.pending.byteLength === 0 && bytesRead === 0, `Snapshot file ${this.path} has bytes after its trailer`);
+    if (this.pending.byteLength !== 0 || bytesRead !== 0) refuse('has bytes after its trailer');
     this.finished = true;
   }
 
@@ -113,7 +130,7 @@ export class SnapshotFileReader {
     while (this.pending.byteLength < count) {
       const chunk = new Uint8Array(Math.max(storageLimits.snapshotReadBufferBytes, count - this.pending.byteLength));
       const { bytesRead } = await this.file.read(chunk, 0, chunk.byteLength, this.position);
-      assert(bytesRead > 0, `Snapshot file ${this.path} ends inside a record at byte ${this.position}`);
+      if (bytesRead === 0) throw new SnapshotFileError(`Snapshot file ${this.path} ends inside a record at byte ${this.position}`);
       this.position += bytesRead;
       const joined = new Uint8Array(this.pending.byteLength + bytesRead);
       joined.set(this.pending);
@@ -123,5 +140,13 @@ export class SnapshotFileReader {
     const out = this.pending.subarray(0, count);
     this.pending = this.pending.subarray(count);
     return out;
+  }
+}
+
+function decodeBody(path: string, body: Uint8Array): SnapshotRecord {
+  try {
+    return decodeRecordBody(body);
+  } catch (error) {
+    throw new SnapshotFileError(`Snapshot file ${path} has a record that does not decode: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

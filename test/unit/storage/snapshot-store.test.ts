@@ -12,6 +12,7 @@ import type { SnapshotMeta } from '../../../src/raft/types.js';
 import type { KvCommand } from '../../../src/storage/kv-command.js';
 import type { NodeStorage, PersistItem } from '../../../src/storage/node-storage.js';
 import type { ProducedSnapshot } from '../../../src/storage/snapshot-producer.js';
+import { SnapshotFileError } from '../../../src/storage/snapshot-stream.js';
 import { b, bootstrap, bootstrapConf, commandEntry, dbPath, dumpTable, g1, kvOptions, openNode, put, removeTempDirs, tempDir } from './helpers.js';
 
 const open: NodeStorage[] = [];
@@ -50,7 +51,9 @@ function transfer(from: NodeStorage, to: NodeStorage, meta: SnapshotMeta, chunkB
   for (;;) {
     const chunk = from.group(g1).log.snapshotChunk(meta.index, offset, chunkBytes);
     if (chunk === undefined) throw new Error('snapshot replaced during transfer');
-    to.persistBatch([{ group: g1, entries: [], snapshotChunk: { meta, offset, data: chunk.data, done: chunk.done } }]);
+    // The core moves its commit to the snapshot's index with the last chunk (follower.ts).
+    const hardState = chunk.done ? { ...to.group(g1).log.hardState(), commit: meta.index } : undefined;
+    to.persistBatch([{ group: g1, entries: [], snapshotChunk: { meta, offset, data: chunk.data, done: chunk.done }, ...(hardState === undefined ? {} : { hardState }) }]);
     offset += chunk.data.byteLength;
     chunks += 1;
     if (chunk.done) return chunks;
@@ -228,5 +231,67 @@ describe('the bootstrap snapshot', () => {
     expect(group.kv.confState()).toEqual(bootstrapConf);
     expect(group.log.snapshotMeta()).toEqual(meta);
     node.close();
+  });
+
+  // A received file comes from a peer: a damaged one (on the sender's disk, or from a broken
+  // member) is refused before any table changes, never asserted on (issue #14).
+  async function followerWithDamagedStagedFile(flipAt: (size: number) => number): Promise<{ follower: NodeStorage; file: string; before: unknown; stagedPath: string }> {
+    const leader = await newNode();
+    commit(leader, Array.from({ length: 50 }, (_, i) => put(`k${i}`, `v${i}`)));
+    const produced = await snapshotOf(leader);
+    const file = dbPath(tempDir());
+    const follower = await newNode(file);
+    commit(follower, [put('stale', 'x')]);
+    const before = state(follower);
+    transfer(leader, follower, produced.meta, 100);
+    const staged = follower.stagedSnapshot(g1);
+    if (staged === undefined) throw new Error('nothing staged');
+    const stagedPath = path.join(follower.db.snapshotDir, staged.file);
+    const bytes = fs.readFileSync(stagedPath);
+    const at = flipAt(bytes.byteLength);
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x20, at);
+    fs.writeFileSync(stagedPath, bytes);
+    return { follower, file, before, stagedPath };
+  }
+
+  it.each([
+    ['a flipped byte in the middle (sha256)', (size: number) => Math.floor(size / 2)],
+    ['a flipped record length (framing)', () => 9],
+  ])('installSnapshot() refuses a staged file with %s, drops it and leaves the state as it was', async (_name, flipAt) => {
+    const { follower, before, stagedPath } = await followerWithDamagedStagedFile(flipAt);
+    await expect(follower.installSnapshot(g1)).rejects.toThrow(SnapshotFileError);
+    expect(state(follower)).toEqual(before);
+    // The commit taken from the refused snapshot is not left past this log (restart would assert).
+    expect(follower.group(g1).log.hardState().commit).toBe(follower.group(g1).log.lastIndex());
+    expect(follower.stagedSnapshot(g1)).toBeUndefined();
+    expect(fs.existsSync(stagedPath)).toBe(false);
+  });
+
+  it('openGroup() after a restart drops a damaged staged file and opens the group as it was', async () => {
+    const { follower, file, before } = await followerWithDamagedStagedFile((size) => size - 5);
+    follower.close();
+    const again = openNode(file);
+    open.push(again);
+    await again.openGroup(g1, bootstrap);
+    expect(state(again)).toEqual(before);
+    expect(again.stagedSnapshot(g1)).toBeUndefined();
+  });
+});
+
+describe('the own snapshot check', () => {
+  it('finds a snapshot file damaged at rest, and a new snapshot at the same index replaces it', async () => {
+    const node = await newNode();
+    commit(node, Array.from({ length: 20 }, (_, i) => put(`k${i}`, `v${i}`)));
+    const produced = await snapshotOf(node);
+    await node.checkOwnSnapshot(g1);
+    const file = path.join(node.db.snapshotDir, produced.file);
+    const bytes = fs.readFileSync(file);
+    bytes.writeUInt8(bytes.readUInt8(bytes.byteLength >> 1) ^ 0x01, bytes.byteLength >> 1);
+    fs.writeFileSync(file, bytes);
+    await expect(node.checkOwnSnapshot(g1)).rejects.toThrow(SnapshotFileError);
+    const again = await node.produceSnapshot(g1);
+    expect(again.file).toBe(produced.file);
+    expect(node.compact(again)).toBe(false); // same index: the rename already put it in place
+    await node.checkOwnSnapshot(g1);
   });
 });
