@@ -39,6 +39,9 @@ function started(): Cluster {
   return cluster;
 }
 
+/** Forged messages in one batch whose far term is within bounds, so only the term window stops them. */
+const FAR_TERMS_PER_BATCH = 3;
+
 /** What a buggy member sends node `to` as node `from`, last the one the node logs it refused. */
 function forgedBatch(from: number, to: number, term: number): Record<string, unknown>[] {
   const e = (t: number | bigint) => ({ group: 0, from, to, term: t });
@@ -83,9 +86,11 @@ describe('forged peer messages from a member', () => {
     expect((await get(c.stub(leader), 'forged/after', LINEARIZABLE))?.value).toBe('ok');
     // Longer than an election timeout has passed: a node that took the forged term would have
     // campaigned past 2^53 and exited by now, and a leader elected at it would show here. One
-    // batch reaches each node once, so each can have moved up by one window at most.
+    // batch reaches each node once, with three in-bound far terms; each can move the node up one
+    // window, and does only if the window rolled over between them: a node's ticks catch up
+    // before every peer message, so on a stalled, loaded machine it can (seen once: 2 windows).
     for (const id of ids) expect(c.isRunning(id)).toBe(true);
     const termsAfter = (await Promise.all(ids.map((id) => c.status(id)))).map((s) => s.term);
-    for (const t of termsAfter) expect(t).toBeLessThan(termBefore + TERM_RISE_PER_WINDOW_MAX + 100);
+    for (const t of termsAfter) expect(t).toBeLessThan(termBefore + FAR_TERMS_PER_BATCH * TERM_RISE_PER_WINDOW_MAX + 100);
   });
 });
