@@ -101,7 +101,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     : null;
   checker?.markRestarted(); // Before serving: a replica restarted with state must match its peers first.
   const operations = new Operations({ metricsListen: config.metricsListen, tickMs: config.tickMs, host, storage, alarms,
-    transportStats: () => transport.stats(), replicasRefused: () => groups.replicasRefused, log: log.child({ component: 'operations' }) });
+    transportStats: () => transport.stats(), replicasRefused: () => groups.replicasRefused, quotaBytes: config.quotaBytes, log: log.child({ component: 'operations' }) });
   const calls = new CallTracker();
   const rpc: RpcContext = {
     logger: log.child({ component: 'rpc' }), requestBytesMax: config.requestBytesMax, defaultDeadlineMs: config.defaultDeadlineMs,

@@ -21,6 +21,8 @@ export interface MetricsSources {
   /** SQLite pages in use and the database file's size, in bytes. */
   readonly dbBytes: () => { inUse: number; total: number };
   readonly replicasRefused: () => number;
+  /** --quota-bytes (0: off). */
+  readonly quotaBytes: number;
 }
 
 /** Disk latencies: etcd's buckets (1 ms to ~8 s, doubling). */
@@ -136,7 +138,8 @@ export class NodeMetrics {
   }
 
   private nodeGauges(registers: Registry[]): void {
-    const { dbBytes, alarms, replicasRefused } = this.sources;
+    const { dbBytes, alarms, replicasRefused, quotaBytes } = this.sources;
+    new Gauge({ name: 'raftkv_server_quota_backend_bytes', help: 'The space quota (--quota-bytes; 0: off).', registers, collect() { this.set(quotaBytes); } });
     new Gauge({ name: 'raftkv_mvcc_db_total_size_in_bytes', help: 'Size of the database file.', registers, collect() { this.set(dbBytes().total); } });
     new Gauge({ name: 'raftkv_mvcc_db_total_size_in_use_in_bytes', help: 'Database pages in use (what the space quota counts).', registers, collect() { this.set(dbBytes().inUse); } });
     new Gauge({

@@ -26,6 +26,7 @@ export interface OperationsParts {
   readonly alarms: Alarms;
   readonly transportStats: () => TransportStats;
   readonly replicasRefused: () => number;
+  readonly quotaBytes: number;
   readonly log: Logger;
 }
 
@@ -38,7 +39,7 @@ export class Operations {
   constructor(private readonly parts: OperationsParts) {
     const { host, storage, alarms } = parts;
     this.metrics = new NodeMetrics({
-      host, alarms, transportStats: parts.transportStats, replicasRefused: parts.replicasRefused,
+      host, alarms, transportStats: parts.transportStats, replicasRefused: parts.replicasRefused, quotaBytes: parts.quotaBytes,
       dbBytes: () => ({ inUse: storage.db.usedBytes(), total: storage.db.fileBytes() }),
     });
     host.setObserver(this.metrics);

@@ -3,10 +3,12 @@
 // node with --metrics-listen; scrape /metrics before and after writes; pause (SIGSTOP) two nodes
 // so the third loses its leaders, and watch /readyz and grpc.health.v1 turn NOT_SERVING there and
 // back to SERVING once they resume; list services through reflection, as grpcurl would.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../support/ports.js';
 import { Cluster, pollUntil } from './cluster.js';
@@ -119,8 +121,31 @@ describe('metrics, probes, health and reflection', () => {
     expect((await httpGet(watched, '/readyz')).status).toBe(200);
   });
 
+  it('has every metric that the shipped alert rules and dashboard use', async () => {
+    const text = (await httpGet(1, '/metrics')).body;
+    const exposed = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const used = [...alertExpressions(), ...dashboardExpressions()].flatMap(metricNames);
+    expect(used.length).toBeGreaterThan(20);
+    expect(used.filter((name) => !exposed.has(name))).toEqual([]);
+  });
+
   it('lists its services through gRPC reflection', async () => {
     const names = await reflectedServices(started().address(1));
     expect(names).toEqual(expect.arrayContaining(['raftkv.v1.Kv', 'raftkv.v1.Cluster']));
   });
 });
+
+function alertExpressions(): string[] {
+  const rules = yaml.load(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  return rules.groups.flatMap((g) => g.rules.map((r) => r.expr));
+}
+
+function dashboardExpressions(): string[] {
+  const dashboard = JSON.parse(readFileSync('deploy/grafana/raftkv.json', 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+  return dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+}
+
+/** The raftkv and gRPC series an expression reads, histogram suffixes removed. */
+function metricNames(expr: string): string[] {
+  return [...expr.matchAll(/\b(raftkv_[a-z_]+|grpc_server_[a-z_]+)/g)].map((m) => (m[1] ?? '').replace(/_(bucket|sum|count)$/, ''));
+}
