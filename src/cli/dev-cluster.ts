@@ -8,6 +8,9 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Each node's metrics and probe listener sits this far above its client port (7101-7103). */
+const METRICS_PORT_OFFSET = 100;
+
 export interface DevClusterOptions {
   readonly nodes: number;
   readonly basePort: number;
@@ -44,6 +47,7 @@ export function runDevCluster(options: DevClusterOptions): void {
     const logFile = openSync(join(options.dataDir, `n${id}.log`), 'a');
     const args = [...process.execArgv, entry, 'serve', '--node-id', String(id), '--listen',
       `${options.host}:${options.basePort + id - 1}`, '--peers', peers, '--data-dir', dataDir,
+      '--metrics-listen', `${options.host}:${options.basePort + METRICS_PORT_OFFSET + id - 1}`,
       ...(options.groups === undefined ? [] : ['--groups', String(options.groups)])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', logFile, logFile] });
     child.on('exit', (code, signal) => console.log(`node ${id} exited (${signal ?? code})`));
@@ -52,6 +56,7 @@ export function runDevCluster(options: DevClusterOptions): void {
   const endpoints = Array.from({ length: options.nodes }, (_, i) => `${options.host}:${options.basePort + i}`);
   console.log(`raftkv dev: ${options.nodes} nodes, data under ${resolve(options.dataDir)}`);
   console.log(`endpoints: ${endpoints.join(',')}`);
+  console.log(`metrics and probes: ${endpoints.map((_, i) => `http://${options.host}:${options.basePort + METRICS_PORT_OFFSET + i}/metrics`).join(' ')}`);
   console.log(`logs: ${resolve(options.dataDir)}/n<id>.log; Ctrl-C stops the cluster`);
   const stop = (): void => {
     for (const child of children) child.kill('SIGTERM');

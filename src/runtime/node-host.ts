@@ -46,11 +46,21 @@ export interface NodeHostOptions {
   readonly logger: Logger;
 }
 
+/** Timings the node's metrics want as they happen (src/server/metrics.ts); seconds. */
+export interface HostObserver {
+  persisted(seconds: number, synced: boolean): void;
+  applied(seconds: number): void;
+  snapshotInstalled(seconds: number): void;
+  snapshotProduced(seconds: number): void;
+}
+
+const NO_OBSERVER: HostObserver = { persisted() {}, applied() {}, snapshotInstalled() {}, snapshotProduced() {} };
 
 export class NodeHost {
   /** Per-node bounds every GroupDriver counts its waiters against (pending-budget.ts). */
   readonly pending: PendingBudgets;
   private readonly groups = new Map<GroupId, GroupDriver>();
+  private observer: HostObserver = NO_OBSERVER;
   private ticker: NodeJS.Timeout | null = null;
   private drainScheduled = false;
   /** Early messages are out and the round's persist waits for the next turn. */
@@ -86,6 +96,10 @@ export class NodeHost {
     this.groups.delete(id);
     driver.failAll();
     return driver;
+  }
+
+  setObserver(observer: HostObserver): void {
+    this.observer = observer;
   }
 
   /** Who decides what to do with a message for a group this node does not host (yet). */
@@ -212,7 +226,9 @@ export class NodeHost {
   private finishRound(taken: readonly RoundItem[]): void {
     // A group removed while the round waited a turn (its replica was deleted) has nothing to keep.
     const batch = taken.filter(({ driver }) => this.groups.get(driver.group) === driver);
-    this.options.storage.persistBatch(batch.map(({ driver, ready }) => persistItem(driver.group, ready)));
+    const persistStarted = performance.now();
+    const synced = this.options.storage.persistBatch(batch.map(({ driver, ready }) => persistItem(driver.group, ready)));
+    this.observer.persisted((performance.now() - persistStarted) / 1000, synced);
     this.sendAll(batch, (ready) => ready.messages);
     for (const { driver, ready } of batch) {
       if (ready.snapshotChunk?.done === true) void this.installThenApply(driver, ready);
@@ -222,14 +238,18 @@ export class NodeHost {
   }
 
   private applyGroup(driver: GroupDriver, ready: Ready): void {
+    const started = performance.now();
     driver.applyAndAdvance(ready);
+    if (ready.entriesToApply.length > 0) this.observer.applied((performance.now() - started) / 1000);
     this.maybeCompact(driver);
   }
 
   private async installThenApply(driver: GroupDriver, ready: Ready): Promise<void> {
     driver.installing = true;
+    const started = performance.now();
     try {
       await this.options.storage.installSnapshot(driver.group);
+      this.observer.snapshotInstalled((performance.now() - started) / 1000);
     } catch (error) {
       if (!(error instanceof SnapshotFileError)) throw error;
       refuseSnapshot(driver, error);
@@ -248,8 +268,10 @@ export class NodeHost {
     const due = kv.appliedIndex() - log.snapshotMeta().index >= this.options.snapshotEntries || log.bytesSinceSnapshot() >= this.options.snapshotLogBytes;
     if (!due) return;
     driver.producing = true;
+    const started = performance.now();
     this.options.storage.produceSnapshot(driver.group)
       .then((produced) => {
+        this.observer.snapshotProduced((performance.now() - started) / 1000);
         if (this.closed || driver.installing) return;
         if (this.options.storage.compact(produced)) {
           driver.logger.info({ index: produced.meta.index, term: produced.meta.term }, 'compacted log');

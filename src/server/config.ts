@@ -56,6 +56,8 @@ export interface ServerConfig {
   readonly tls: TlsSettings | undefined;
   /** Listen on a non-loopback address without TLS (logged loudly). */
   readonly insecureListen: boolean;
+  /** host:port of the HTTP listener for /metrics, /livez and /readyz; undefined: none. */
+  readonly metricsListen: string | undefined;
 }
 
 /**
@@ -118,7 +120,7 @@ const FLAG_NAMES: Record<string, string> = {
   'quota-bytes': 'quotaBytes',
   'hash-check-interval-ms': 'hashCheckIntervalMs',
   'tls-cert': 'tlsCert', 'tls-key': 'tlsKey', 'tls-ca': 'tlsCa', 'client-cert-auth': 'clientCertAuth',
-  'insecure-listen': 'insecureListen',
+  'insecure-listen': 'insecureListen', 'metrics-listen': 'metricsListen',
 };
 
 const BOOLEAN_FLAGS = new Set(['join', 'lease-reads', 'balance-leaders', 'quiesce', 'client-cert-auth', 'insecure-listen']);
@@ -225,8 +227,15 @@ function validate(sources: readonly Source[]): ServerConfig {
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
     quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),
     hashCheckIntervalMs: int('hashCheckIntervalMs', 0, 24 * 3_600_000),
-    tls: tlsSettings(pick), insecureListen: bool('insecureListen'),
+    tls: tlsSettings(pick), insecureListen: bool('insecureListen'), metricsListen: optionalAddress('metricsListen', pick),
   };
+}
+
+function optionalAddress(key: string, pick: (key: string) => Picked): string | undefined {
+  if (pick(key) === undefined) return undefined;
+  const address = toStr(key, pick(key));
+  checkAddress(key, address);
+  return address;
 }
 
 /** TLS is on when a certificate is given; a certificate needs its key, and client auth needs a CA. */

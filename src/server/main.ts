@@ -38,6 +38,8 @@ import { WriteAdmission } from './write-admission.js';
 import { connectionLimitOptions } from './connection-limits.js';
 import { ConsistencyChecker } from './consistency-checker.js';
 import { TlsMaterial } from '../transport/tls-material.js';
+import { Operations } from './operations.js';
+import { CLUSTER_SERVICE_NAME, KV_SERVICE_NAME } from './health-service.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -98,30 +100,36 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }) })
     : null;
   checker?.markRestarted(); // Before serving: a replica restarted with state must match its peers first.
+  const operations = new Operations({ metricsListen: config.metricsListen, tickMs: config.tickMs, host, storage, alarms,
+    transportStats: () => transport.stats(), replicasRefused: () => groups.replicasRefused, quotaBytes: config.quotaBytes, log: log.child({ component: 'operations' }) });
   const calls = new CallTracker();
   const rpc: RpcContext = {
     logger: log.child({ component: 'rpc' }), requestBytesMax: config.requestBytesMax, defaultDeadlineMs: config.defaultDeadlineMs,
     onFatal: (error) => exitFatal(log, error), calls,
   };
+  operations.addServices(server);
   server.addService(kvServiceDefinition(), createKvService({
-    ...rpc, nodeId: config.nodeId, host, router, leaseReads: config.leaseReads, admission: alarmParts.admission,
+    ...rpc, observeCall: operations.callObserver(KV_SERVICE_NAME), nodeId: config.nodeId, host, router, leaseReads: config.leaseReads, admission: alarmParts.admission,
     status: { nodeId: config.nodeId, host, router, dbPath, version: packageVersion(), addressOf },
   }));
-  server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, maps, addressOf,
+  server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, observeCall: operations.callObserver(CLUSTER_SERVICE_NAME), nodeId: config.nodeId, host, storage, router, maps, addressOf,
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
   const port = await bind(server, config.listen);
   tls?.watch();
   host.start();
   checker?.start();
   for (const part of control) part.start();
+  await operations.start();
   log.info({ listen: config.listen, port, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
   const stop = async (): Promise<void> => {
     // tryShutdown refuses new calls at once but completes only when every call has ended, and the
     // inbound peer streams never end by themselves: let client calls finish while Raft still runs
     // (bounded by the grace period), then close the transport, which ends those streams.
+    operations.draining();
     const serverStopped = shutdownServer(server);
     await Promise.race([calls.idle(), serverStopped]);
     for (const part of control) part.stop();
+    await operations.stop();
     checker?.stop();
     host.close();
     await transport.close();

@@ -42,6 +42,8 @@ export interface RpcContext {
   /** Called on a broken invariant: log at fatal and exit. */
   readonly onFatal: (error: Error) => void;
   readonly calls?: CallTracker;
+  /** Told of every completed call: method, status code name (OK, NOT_FOUND...) and seconds. */
+  readonly observeCall?: (method: string, code: string, seconds: number) => void;
 }
 
 export function deadlineMsOf(call: { getDeadline(): Date | number }, fallbackMs: number): number {
@@ -71,9 +73,14 @@ export function unary(context: RpcContext, method: string, handler: Handler) {
       .then(
         (response) => {
           context.logger.debug({ method, durMs: Math.round(performance.now() - started) }, 'rpc ok');
+          context.observeCall?.(method, 'OK', (performance.now() - started) / 1000);
           callback(null, response);
         },
-        (error: unknown) => callback(serviceError(context, method, error)),
+        (error: unknown) => {
+          const failure = serviceError(context, method, error);
+          context.observeCall?.(method, status[failure?.code ?? status.UNKNOWN] ?? 'UNKNOWN', (performance.now() - started) / 1000);
+          callback(failure);
+        },
       )
       .finally(() => context.calls?.end());
   };

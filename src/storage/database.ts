@@ -131,6 +131,11 @@ export class StorageDatabase {
     return (pages - free) * pageBytes;
   }
 
+  /** Bytes of the database file and its WAL on disk. */
+  fileBytes(): number {
+    return [this.path, `${this.path}-wal`].reduce((total, file) => total + (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0), 0);
+  }
+
   close(): void {
     this.statements.clear();
     this.sqlite.close();

@@ -156,7 +156,8 @@ export class NodeStorage {
   }
 
   /** Persists the Ready output of many groups in one transaction (one fsync). */
-  persistBatch(items: readonly PersistItem[]): void {
+  /** Returns whether the commit was fsynced (a round that only moves commit indexes is not). */
+  persistBatch(items: readonly PersistItem[]): boolean {
     const seen = new Set<GroupId>();
     for (const item of items) {
       assert(!seen.has(item.group), `persistBatch() got group ${item.group} twice`);
@@ -179,6 +180,7 @@ export class NodeStorage {
       throw error;
     }
     for (const file of obsolete) removeFileIfPresent(path.join(this.db.snapshotDir, file));
+    return sync;
   }
 
   /** Stages a complete snapshot file of a group not opened yet; openGroup then installs it. */
