@@ -16,7 +16,7 @@ import * as req from './requests.js';
 import { decoded, type Obj } from './rpc.js';
 
 export interface AuthCallsOptions {
-  readonly store: AuthStore;
+  readonly store: Pick<AuthStore, 'current' | 'change'>;
   readonly tokenTtlMs: number;
   readonly loginsMax: number;
 }
