@@ -10,7 +10,7 @@ import type { AuthContext } from '@grpc/grpc-js/build/src/auth-context.js';
 import { KvError } from '../shared/errors.js';
 import { isSystemKey, type KeyBounds } from '../storage/kv-table.js';
 import { isRoot, uncovered, type AuthState } from './auth-state.js';
-import { verifyToken } from './auth-token.js';
+import { TokenVerifier } from './auth-token.js';
 import { needOf, type Need } from './access-needs.js';
 import type { Obj } from './rpc.js';
 
@@ -26,6 +26,7 @@ export interface GuardedCall {
 }
 
 const NOBODY: CallIdentity = { user: '', via: 'none' };
+const tokens = new TokenVerifier();
 
 /** The CN of the verified client certificate, or undefined (no TLS, no certificate, no CN). */
 export function certificateUser(call: Pick<GuardedCall, 'getAuthContext'>): string | undefined {
@@ -48,7 +49,7 @@ export function identify(state: AuthState, call: GuardedCall, what: string, nowM
   const token = bearer(call.metadata);
   if (token !== undefined) {
     if (token === '') throw unauthenticated(what, 'the authorization metadata is not "Bearer <token>"');
-    const checked = verifyToken(state.secret, token, nowMs);
+    const checked = tokens.verify(state.secret, token, nowMs);
     if (!checked.ok) throw unauthenticated(what, `${checked.problem}; log in again`);
     if (!Object.hasOwn(state.users, checked.user)) throw unauthenticated(what, `user "${checked.user}" no longer exists`);
     return { user: checked.user, via: 'token' };

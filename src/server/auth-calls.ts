@@ -42,7 +42,7 @@ function password(r: Obj): string {
 export function permissionRange(key: Uint8Array, rangeEnd: Uint8Array, prefix: boolean): { start: string; end: string | null } {
   const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
   if (prefix) {
-    const end = prefixEnd(key);
+    const end = prefixEnd(new Uint8Array(key)); // a copy: on a Buffer, prefixEnd's slice would be a view into `key`
     return { start: b64(key), end: end === null ? null : b64(end) };
   }
   if (key.byteLength === 0) throw new KvError('INVALID_ARGUMENT', 'Cannot accept the permission: give a key, a prefix, or a key and range_end', { field: 'key' });

@@ -147,14 +147,29 @@ export interface KeyNeed {
  */
 export function uncovered(state: AuthState, name: string, need: KeyNeed): { type: 'read' | 'write'; bounds: KeyBounds } | null {
   if (isRoot(state, name)) return null;
-  const found = Object.hasOwn(state.users, name) ? state.users[name] : undefined;
-  const permissions = (found?.roles ?? []).flatMap((r) => (Object.hasOwn(state.roles, r) ? state.roles[r] ?? [] : []));
+  const merged = mergedOf(state, name);
   for (const type of ['read', 'write'] as const) {
-    const merged = mergeIntervals(permissions.filter((p) => p.type === type || p.type === 'readwrite').map(toBounds));
-    const missing = need[type].find((bounds) => !merged.some((m) => contains(m, bounds)));
+    const missing = need[type].find((bounds) => !merged[type].some((m) => contains(m, bounds)));
     if (missing !== undefined) return { type, bounds: missing };
   }
   return null;
+}
+
+type Merged = Readonly<Record<'read' | 'write', readonly KeyBounds[]>>;
+/** Per state (states are immutable), each user's merged intervals: computed once, not per call. */
+const mergedCache = new WeakMap<AuthState, Map<string, Merged>>();
+
+function mergedOf(state: AuthState, name: string): Merged {
+  let users = mergedCache.get(state);
+  if (users === undefined) mergedCache.set(state, (users = new Map()));
+  const cached = users.get(name);
+  if (cached !== undefined) return cached;
+  const found = Object.hasOwn(state.users, name) ? state.users[name] : undefined;
+  const permissions = (found?.roles ?? []).flatMap((r) => (Object.hasOwn(state.roles, r) ? state.roles[r] ?? [] : []));
+  const of = (type: 'read' | 'write'): KeyBounds[] => mergeIntervals(permissions.filter((p) => p.type === type || p.type === 'readwrite').map(toBounds));
+  const merged = { read: of('read'), write: of('write') };
+  users.set(name, merged);
+  return merged;
 }
 
 function toBounds(p: Permission): KeyBounds {

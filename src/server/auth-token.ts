@@ -32,3 +32,27 @@ export function verifyToken(secret: string, token: string, nowMs: number): Token
   if (claims.exp <= nowMs) return { ok: false, problem: 'the token expired' };
   return { ok: true, user: claims.u, expiresAtMs: claims.exp };
 }
+
+/** Verified tokens kept, so a client's calls cost one HMAC per token, not per call. */
+const VERIFIED_MAX = 1024;
+
+/**
+ * verifyToken with a bounded memo of tokens already verified under `secret` (their expiry is still
+ * checked on every call). Cleared whole when full or when the secret changes: simple and bounded.
+ */
+export class TokenVerifier {
+  private secret = '';
+  private readonly verified = new Map<string, { readonly user: string; readonly expiresAtMs: number }>();
+
+  verify(secret: string, token: string, nowMs: number): TokenCheck {
+    if (secret !== this.secret || this.verified.size >= VERIFIED_MAX) {
+      this.verified.clear();
+      this.secret = secret;
+    }
+    const known = this.verified.get(token);
+    if (known !== undefined) return known.expiresAtMs <= nowMs ? { ok: false, problem: 'the token expired' } : { ok: true, ...known };
+    const checked = verifyToken(secret, token, nowMs);
+    if (checked.ok) this.verified.set(token, { user: checked.user, expiresAtMs: checked.expiresAtMs });
+    return checked;
+  }
+}

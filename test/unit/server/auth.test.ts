@@ -86,6 +86,12 @@ describe('permissions', () => {
     expect(uncovered(s, 'alice', need)?.type ?? null).toBe(type);
   });
 
+  it('permissionRange() leaves a Buffer key as it was (prefixEnd slices a view of a Buffer)', () => {
+    const key = Buffer.from('app/');
+    expect(permissionRange(key, new Uint8Array(0), true)).toEqual({ start: Buffer.from('app/').toString('base64'), end: Buffer.from('app0').toString('base64') });
+    expect(key.toString()).toBe('app/');
+  });
+
   it('uncovered() merges adjacent grants and lets root do anything', () => {
     let t = authEdits.roleAdd(s, 'split');
     t = grant(t, 'split', 'readwrite', 'a', { end: 'm' });
