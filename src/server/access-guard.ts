@@ -9,7 +9,8 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { AuthContext } from '@grpc/grpc-js/build/src/auth-context.js';
 import { KvError } from '../shared/errors.js';
 import { isSystemKey, type KeyBounds } from '../storage/kv-table.js';
-import { isRoot, uncovered, type AuthState } from './auth-state.js';
+import { EMPTY_AUTH, isRoot, uncovered, type AuthState } from './auth-state.js';
+import { unknownState } from './auth-store.js';
 import { TokenVerifier } from './auth-token.js';
 import { needOf, type Need } from './access-needs.js';
 import type { Obj } from './rpc.js';
@@ -77,10 +78,16 @@ function refuseSystemKeys(need: Need, method: string): void {
   if (bad !== undefined) throw new KvError('INVALID_ARGUMENT', `Cannot serve ${method}: keys starting with four 0xff bytes are reserved for the server`, { field: 'key' });
 }
 
-/** Throws UNAUTHENTICATED or PERMISSION_DENIED naming the problem; returns who the call runs as. */
-export function authorize(state: AuthState, call: GuardedCall, method: string, request: Obj, nowMs: number): CallIdentity {
+/**
+ * Throws UNAUTHENTICATED or PERMISSION_DENIED naming the problem; returns who the call runs as.
+ * `state` null: this node does not know the auth state yet (auth-store.ts). Open calls and
+ * read-only views are served as without auth; data and root calls fail closed with NO_LEADER.
+ */
+export function authorize(known: AuthState | null, call: GuardedCall, method: string, request: Obj, nowMs: number): CallIdentity {
   const need = needOf(method, request);
   refuseSystemKeys(need, method);
+  if (known === null && (need.kind === 'keys' || need.kind === 'root')) throw unknownState(`serve ${method}`);
+  const state = known ?? EMPTY_AUTH;
   if (!state.enabled) return bestEffortIdentity(state, call, method, nowMs);
   const identity = identify(state, call, method, nowMs);
   if (need.kind === 'open') return identity;

@@ -16,7 +16,7 @@ import * as req from './requests.js';
 import { decoded, type Obj } from './rpc.js';
 
 export interface AuthCallsOptions {
-  readonly store: Pick<AuthStore, 'current' | 'change'>;
+  readonly store: Pick<AuthStore, 'known' | 'change'>;
   readonly tokenTtlMs: number;
   readonly loginsMax: number;
 }
@@ -65,7 +65,7 @@ export class AuthCalls {
     }
     this.loginsInFlight++;
     try {
-      const state = this.options.store.current();
+      const state = this.options.store.known();
       const found = Object.hasOwn(state.users, user) ? state.users[user] : undefined;
       const ok = await verifyPassword(given, found === undefined || found.hash === '' ? await DUMMY_HASH : found.hash);
       if (found === undefined || !ok || state.secret === '') throw new KvError('UNAUTHENTICATED', `Cannot authenticate user "${user.slice(0, 64)}": wrong user name or password`);
@@ -77,11 +77,11 @@ export class AuthCalls {
   }
 
   status(identity: CallIdentity): Obj {
-    return { enabled: this.options.store.current().enabled, user: identity.user, via: identity.via };
+    return { enabled: this.options.store.known().enabled, user: identity.user, via: identity.via };
   }
 
   list(): Obj {
-    const state = this.options.store.current();
+    const state = this.options.store.known();
     const bytes = (b64: string | null): Buffer => Buffer.from(b64 ?? '', 'base64');
     return {
       enabled: state.enabled,

@@ -23,6 +23,10 @@ const SECRET_BYTES = 32;
 
 export type AuthEdit = (state: AuthState) => AuthState;
 
+export function unknownState(what: string): KvError {
+  return new KvError('NO_LEADER', `Cannot ${what}: this node has no applied copy of the auth state yet (no replica of group 0, or one being installed); retry, or use another node`, { group: META_GROUP });
+}
+
 export class AuthStore {
   private cached: { version: number; modRevision: number; state: AuthState } | null = null;
   private writing: Promise<unknown> = Promise.resolve();
@@ -32,11 +36,22 @@ export class AuthStore {
     private readonly log: Logger,
   ) {}
 
-  /** The newest auth state this node applied; the empty (disabled) state before any change. */
-  current(): AuthState {
+  /**
+   * The newest auth state this node applied (the empty, disabled state before any change), or null
+   * when it cannot know: no replica of group 0 yet (a joining node), or one being installed from a
+   * snapshot since the start. The guard then fails closed for data and root calls.
+   */
+  current(): AuthState | null {
     const meta = this.host.group(META_GROUP);
-    if (meta === undefined || meta.installing) return this.cached?.state ?? EMPTY_AUTH;
+    if (meta === undefined || meta.installing) return this.cached?.state ?? null;
     return this.read(meta).state;
+  }
+
+  /** current(), or NO_LEADER (retryable elsewhere) when this node does not know the auth state. */
+  known(): AuthState {
+    const state = this.current();
+    if (state === null) throw unknownState('serve the call');
+    return state;
   }
 
   /** Applies `edit` on group 0's leader; resolves with the new state. */

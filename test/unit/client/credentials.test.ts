@@ -44,7 +44,7 @@ describe('AuthCalls.authenticate()', () => {
   it('refuses logins past the bound with OVERLOADED and a wrong password with UNAUTHENTICATED', async () => {
     const hash = await hashPassword('pw', { N: 1024, r: 8, p: 1 });
     const state = authEdits.userAdd({ ...EMPTY_AUTH, secret: 'c2VjcmV0' }, 'alice', hash);
-    const calls = new AuthCalls({ store: { current: () => state, change: () => Promise.reject(new Error('unused')) }, tokenTtlMs: 60_000, loginsMax: 2 });
+    const calls = new AuthCalls({ store: { known: () => state, change: () => Promise.reject(new Error('unused')) }, tokenTtlMs: 60_000, loginsMax: 2 });
     const outcomes = await Promise.allSettled([1, 2, 3].map(() => calls.authenticate({ user: 'alice', password: 'pw' })));
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as KvClientError).code))).toEqual(['ok', 'ok', 'OVERLOADED']);
     await expect(calls.authenticate({ user: 'alice', password: 'bad' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });

@@ -125,6 +125,12 @@ describe('access guard', () => {
     expect(codeOf(() => authorize(off, call(), 'Get', { key: Buffer.from([0xff, 0xff, 0xff, 0xff, 1]) }, Date.now()))).toBe('INVALID_ARGUMENT');
   });
 
+  it('authorize() fails closed for data and root calls while the node does not know the auth state', () => {
+    expect(codeOf(() => authorize(null, call(), 'Put', put('a'), Date.now()))).toBe('NO_LEADER');
+    expect(codeOf(() => authorize(null, call(), 'MemberRemove', {}, Date.now()))).toBe('NO_LEADER');
+    expect(authorize(null, call(), 'ShardMap', {}, Date.now()).via).toBe('none');
+  });
+
   it('authorize() names the problem: no credential, bad token, missing permission or role', () => {
     const now = Date.now();
     expect(() => authorize(s, call(), 'Put', put('app/x'), now)).toThrow(/carries no token/);
