@@ -69,7 +69,7 @@ function describe(bounds: KeyBounds): string {
   if (upper !== null && upper.byteLength === lower.byteLength + 1 && upper[lower.byteLength] === 0 && Buffer.compare(upper.subarray(0, lower.byteLength), lower) === 0) {
     return `key ${text(lower)}`;
   }
-  return `range [${text(lower)}, ${upper === null ? 'end' : text(upper)})`;
+  return `range [${text(lower)}, ${upper === null || isSystemKey(upper) ? 'end' : text(upper)})`;
 }
 
 function refuseSystemKeys(need: Need, method: string): void {

@@ -80,10 +80,13 @@ describe('auth', () => {
       failure(() => alice.authChange({ action: 'disable' })),
     ]);
     for (const error of denied) expect(error.message).toMatch(/user "alice" lacks role "root"/);
-    const cli = await kvctl(['--user', 'alice', 'user', 'list'], { endpoints: c.ids().map((id) => c.address(id)), env: { KVCTL_PASSWORD: ALICE.password } });
+    const endpoints = c.ids().map((id) => c.address(id));
+    const [cli, status] = await Promise.all([
+      kvctl(['--user', 'alice', 'user', 'list'], { endpoints, env: { KVCTL_PASSWORD: ALICE.password } }),
+      kvctl(['--user', 'root', 'auth', 'status'], { endpoints, env: { KVCTL_PASSWORD: ROOT.password } }),
+    ]);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain('permission denied');
-    const status = await kvctl(['--user', 'root', 'auth', 'status'], { endpoints: c.ids().map((id) => c.address(id)), env: { KVCTL_PASSWORD: ROOT.password } });
     expect(status.stdout).toContain('Authentication enabled; this call ran as root (by token)');
     const users = (await client(ROOT).authList()).users.map((u) => u.name).sort();
     expect(users).toEqual(['alice', 'root']);
@@ -102,9 +105,9 @@ describe('auth', () => {
     } finally {
       stub.close();
     }
-    await c.restart(leader);
-    for (const id of c.ids()) await c.kill(id, 'SIGTERM');
-    for (const id of c.ids()) await c.restart(id);
+    await Promise.all(c.followersOf(next).map((id) => c.kill(id, 'SIGTERM')));
+    await c.kill(next, 'SIGTERM');
+    await Promise.all(c.ids().map((id) => c.restart(id)));
     await c.waitForLeader();
     const withToken = client({ token });
     expect(Buffer.from((await withToken.get('other/after-kill'))?.value ?? []).toString()).toBe('1');
