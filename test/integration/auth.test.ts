@@ -40,8 +40,13 @@ const ALICE = { user: 'alice', password: 'alice-pw' };
 describe('auth', () => {
   it('sets up users and a role, then enables auth', async () => {
     const open = client();
-    await open.authChange({ action: 'user-add', name: 'root', password: ROOT.password });
-    await open.authChange({ action: 'user-add', name: 'alice', password: ALICE.password });
+    const c = cluster();
+    const [added] = await Promise.all([
+      kvctl(['user', 'add', 'alice'], { endpoints: c.ids().map((id) => c.address(id)), env: { KVCTL_NEW_PASSWORD: ALICE.password } }),
+      open.authChange({ action: 'user-add', name: 'root', password: ROOT.password }),
+    ]);
+    expect(added.stdout).toContain('Added user "alice"');
+    expect(added.stdout + added.stderr).not.toContain(ALICE.password);
     await open.authChange({ action: 'role-add', name: 'app-reader' });
     await open.authChange({ action: 'role-grant', name: 'app-reader', permission: 'read', key: 'app/', prefix: true });
     await open.authChange({ action: 'user-grant-role', name: 'alice', role: 'app-reader' });
