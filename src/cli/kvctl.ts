@@ -6,6 +6,8 @@
  */
 import { commandWord, parseCommandLine, parseDuration, parseEncoding, parseEndpoints, parseOutput, TIMEOUT_DEFAULT, UsageError, type Flags } from './commands/args.js';
 import { alarmCommand } from './commands/alarm.js';
+import { authCommand, roleCommand, userCommand } from './commands/auth.js';
+import { kvctlCredentials } from './commands/password-prompt.js';
 import { casCommand } from './commands/cas.js';
 import { checkCommand } from './commands/check.js';
 import { clientFactory, EXIT, type Command, type CommandContext, type ExitCode } from './commands/context.js';
@@ -27,6 +29,7 @@ import { Printer } from './output/printer.js';
 const COMMANDS: readonly Command[] = [
   getCommand, putCommand, delCommand, scanCommand, txnCommand, casCommand, watchCommand,
   memberCommand, endpointCommand, shardCommand, leaderCommand, snapshotCommand, checkCommand, alarmCommand,
+  userCommand, roleCommand, authCommand,
 ];
 
 /** Stdin bytes for put and txn; bounded so a mistaken pipe cannot exhaust memory. */
@@ -68,7 +71,7 @@ async function runCommand(command: Command, positionals: readonly string[], flag
   }
   const endpoints = parseEndpoints(flags.string('endpoints'), process.env['KVCTL_ENDPOINTS']);
   const timeoutMs = parseDuration(flags.string('timeout') ?? TIMEOUT_DEFAULT, 'timeout');
-  const clients = clientFactory(endpoints, timeoutMs);
+  const clients = clientFactory(endpoints, timeoutMs, await kvctlCredentials(flags));
   const context: CommandContext = {
     endpoints, timeoutMs, encoding: parseEncoding(flags), out: new Printer(parseOutput(flags.string('output')), write),
     warn: (text) => process.stderr.write(`${text}\n`), flags, args: positionals.slice(1),

@@ -6,6 +6,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { KvClientError } from './errors.js';
 import { KvStub } from './kv-stub.js';
+import type { CallAuth } from './credentials.js';
 
 /** Channel options: reconnect quickly after a node restarts instead of grpc's 1 s..120 s default. */
 const channelOptions: grpc.ClientOptions = {
@@ -26,14 +27,18 @@ export class EndpointPool {
   private cursor = 0;
   private closed = false;
 
-  constructor(readonly endpoints: readonly string[]) {}
+  constructor(
+    readonly endpoints: readonly string[],
+    /** Adds the caller's credentials to every call (credentials.ts); absent without auth. */
+    private readonly auth?: CallAuth,
+  ) {}
 
   stub(address: string): KvStub {
     if (this.closed) throw new KvClientError('INVALID_ARGUMENT', 'Cannot call: the client is closed');
     const existing = this.stubs.get(address);
     if (existing !== undefined) return existing;
     if (!this.endpoints.includes(address) && this.stubs.size >= this.endpoints.length + LEARNT_ADDRESSES_MAX) this.dropLearnt();
-    const stub = new KvStub(address, channelOptions);
+    const stub = new KvStub(address, channelOptions, this.auth);
     this.stubs.set(address, stub);
     return stub;
   }

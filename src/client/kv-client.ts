@@ -19,6 +19,8 @@ import * as cluster from './cluster-calls.js';
 import type { EndpointStatus, MemberList, NodeAlarms, ShardMapInfo, SnapshotChunk } from './cluster-types.js';
 import { DataCalls, seedLeaders, type DataCall } from './data-calls.js';
 import { EndpointPool } from './endpoint-pool.js';
+import * as authCalls from './auth-calls.js';
+import { checkedCredentials, TokenAuth } from './credentials.js';
 import { GRPC_STATUS, KvClientError } from './errors.js';
 import { singleGroupOf } from './group-split.js';
 import { LeaderCache, type LeaderEntry } from './leader-cache.js';
@@ -57,7 +59,10 @@ export class KvClient {
   constructor(options: ClientOptions) {
     const endpoints = checkedEndpoints(options.endpoints);
     const deadlineMsDefault = checkedPositive(options.defaultDeadlineMs ?? DEADLINE_MS_DEFAULT, 'defaultDeadlineMs');
-    const pool = new EndpointPool(endpoints);
+    const credentials = checkedCredentials(options.credentials);
+    // The login goes through the pool it authenticates, without a token (TokenAuth skips Authenticate).
+    const auth = credentials === undefined ? undefined : new TokenAuth(credentials, (user, password) => authCalls.authenticate({ pool }, user, password, deadlineMsDefault));
+    const pool: EndpointPool = new EndpointPool(endpoints, auth);
     const leaders = new LeaderCache();
     const runner = new CallRunner({
       pool, leaders, retry: checkedRetryOptions(options.retry), random: options.random ?? Math.random,
@@ -426,6 +431,43 @@ export class KvClient {
   }
 
   /**
+   * Whether auth is enabled, and who this client's calls run as.
+   *
+   * @example
+   * ```ts
+   * const { enabled, user } = await client.authStatus();
+   * ```
+   */
+  authStatus(options: WriteOptions = {}): Promise<authCalls.AuthStatus> {
+    return authCalls.authStatus(this.core, options);
+  }
+
+  /**
+   * One change of users, roles or the enabled flag (needs role root once auth is enabled).
+   *
+   * @example
+   * ```ts
+   * await client.authChange({ action: 'user-add', name: 'root', password: 'secret' });
+   * await client.authChange({ action: 'enable' });
+   * ```
+   */
+  authChange(change: authCalls.AuthChange, options: WriteOptions = {}): Promise<{ enabled: boolean }> {
+    return authCalls.authChange(this.core, change, options);
+  }
+
+  /**
+   * Users with their roles and roles with their permissions (never password hashes); needs root.
+   *
+   * @example
+   * ```ts
+   * const { users, roles } = await client.authList();
+   * ```
+   */
+  authList(options: WriteOptions = {}): Promise<authCalls.AuthListing> {
+    return authCalls.authList(this.core, options);
+  }
+
+  /**
    * Closes every connection; later calls fail.
    *
    * @example
@@ -458,6 +500,8 @@ export function createClient(options: ClientOptions): KvClient {
 export { compare, op, TxnBuilder } from './txn.js';
 export type { Compare, CompareOp, CompareTarget, TxnOp, TxnOpResult, TxnResult } from './txn.js';
 export { KvError, KvClientError, OutcomeUnknownError, UnreachableError } from './errors.js';
+export type { Credentials } from './credentials.js';
+export type { AuthChange, AuthListing, AuthStatus } from './auth-calls.js';
 export type { KvErrorCode, KvErrorDetails, LeaderHint } from './errors.js';
 export type { AttemptFailure, ClientOptions, Consistency, ReadOptions, WriteOptions } from './options.js';
 export type { RangeOptions, RangePage } from './range.js';

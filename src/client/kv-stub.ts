@@ -10,11 +10,13 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { KV_ERROR_CODES, type KvErrorCode, type KvErrorDetails } from '../shared/errors.js';
+import type { CallAuth } from './credentials.js';
 import { GRPC_STATUS, KvClientError } from './errors.js';
 
 export type KvMethod = 'Put' | 'Get' | 'Delete' | 'Range' | 'Txn' | 'BatchPut' | 'Status';
 export type ClusterMethod = 'MemberList' | 'MemberAdd' | 'MemberPromote' | 'MemberRemove' | 'LeaderTransfer' | 'ShardMap' | 'NodeStats'
-  | 'NodeJoin' | 'NodeDecommission' | 'BalancerPause' | 'ReplicaMove' | 'Split' | 'ListAlarms' | 'DisarmAlarm' | 'GroupHashes';
+  | 'NodeJoin' | 'NodeDecommission' | 'BalancerPause' | 'ReplicaMove' | 'Split' | 'ListAlarms' | 'DisarmAlarm' | 'GroupHashes'
+  | 'Authenticate' | 'AuthStatus' | 'AuthChange' | 'AuthList';
 export type Message = Record<string, unknown>;
 
 export interface CallOptions {
@@ -24,7 +26,7 @@ export interface CallOptions {
 
 type Callback = (err: grpc.ServiceError | null, value?: Message) => void;
 type Unary = (request: Message, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback) => grpc.ClientUnaryCall;
-type ServerStream = (request: Message, options: grpc.CallOptions) => grpc.ClientReadableStream<Message>;
+type ServerStream = (request: Message, metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientReadableStream<Message>;
 type ServiceClient<M extends string> = grpc.Client & Record<M, Unary>;
 type Constructor<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C;
 type ClusterClient = ServiceClient<ClusterMethod> & { SnapshotSave: ServerStream };
@@ -87,6 +89,10 @@ function codeOfStatus(code: grpc.status): KvErrorCode {
       return 'INVALID_ARGUMENT';
     case grpc.status.FAILED_PRECONDITION:
       return 'CAS_MISMATCH';
+    case grpc.status.UNAUTHENTICATED:
+      return 'UNAUTHENTICATED';
+    case grpc.status.PERMISSION_DENIED:
+      return 'PERMISSION_DENIED';
     default:
       return 'INTERNAL';
   }
@@ -104,7 +110,7 @@ export class KvStub {
   private readonly kv: ServiceClient<KvMethod>;
   private cluster: ClusterClient | undefined;
 
-  constructor(readonly address: string, options: grpc.ClientOptions = {}) {
+  constructor(readonly address: string, options: grpc.ClientOptions = {}, private readonly auth?: CallAuth) {
     const Kv = constructors().kv;
     this.kv = new Kv(address, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
@@ -114,18 +120,19 @@ export class KvStub {
   }
 
   call(method: KvMethod, request: Message, options: CallOptions): Promise<Message> {
-    return unary(this.kv, method, request, options);
+    return unary(this.kv, method, request, options, this.auth);
   }
 
   /** A unary call of the Cluster service, on the same channel as the Kv calls. */
   callCluster(method: ClusterMethod, request: Message, options: CallOptions): Promise<Message> {
-    return unary(this.clusterClient(), method, request, options);
+    return unary(this.clusterClient(), method, request, options, this.auth);
   }
 
   /** The SnapshotSave stream; `deadlineMs` bounds the whole transfer. Errors are KvClientErrors. */
   async *snapshotSave(request: Message, options: CallOptions): AsyncGenerator<Message> {
     if (options.signal?.aborted === true) throw abortedBeforeStart('SnapshotSave');
-    const stream = this.clusterClient().SnapshotSave(request, { deadline: Date.now() + options.deadlineMs });
+    const metadata = this.auth === undefined ? new grpc.Metadata() : await this.auth.metadata('SnapshotSave');
+    const stream = this.clusterClient().SnapshotSave(request, metadata, { deadline: Date.now() + options.deadlineMs });
     const abort = (): void => stream.cancel();
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
@@ -155,14 +162,25 @@ export class KvStub {
   }
 }
 
-function unary<M extends string>(client: ServiceClient<M>, method: M, request: Message, options: CallOptions): Promise<Message> {
+async function unary<M extends string>(client: ServiceClient<M>, method: M, request: Message, options: CallOptions, auth: CallAuth | undefined): Promise<Message> {
+  if (auth === undefined) return unaryWith(client, method, request, options, new grpc.Metadata());
+  const metadata = auth.metadata(method);
+  try {
+    return await unaryWith(client, method, request, options, metadata instanceof grpc.Metadata ? metadata : await metadata);
+  } catch (error) {
+    auth.onFailed(error);
+    throw error;
+  }
+}
+
+function unaryWith<M extends string>(client: ServiceClient<M>, method: M, request: Message, options: CallOptions, metadata: grpc.Metadata): Promise<Message> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted === true) {
       reject(abortedBeforeStart(method));
       return;
     }
     const deadline = Date.now() + options.deadlineMs;
-    const call = client[method](request, new grpc.Metadata(), { deadline }, (err, value) => {
+    const call = client[method](request, metadata, { deadline }, (err, value) => {
       options.signal?.removeEventListener('abort', abort);
       if (err !== null) reject(kvErrorFromStatus(err));
       else resolve(value ?? {});

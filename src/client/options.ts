@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { KvClientError } from './errors.js';
 import type { RetryOptions } from './retry-policy.js';
+import type { Credentials } from './credentials.js';
 
 const SESSION_PREFIX_BYTES_MAX = 100;
 
@@ -94,6 +95,8 @@ export interface ClientOptions {
   readonly random?: () => number;
   /** Called for each failed attempt. */
   readonly onAttemptFailed?: (failure: AttemptFailure) => void;
+  /** Who the client is when the cluster has auth enabled (credentials.ts, docs/auth.md). */
+  readonly credentials?: Credentials;
 }
 
 /** The endpoint list, trimmed and deduplicated; INVALID_ARGUMENT if empty or not host:port. */

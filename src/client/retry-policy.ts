@@ -14,6 +14,7 @@
  * | UNAVAILABLE after sending (dropped)        | backoff  | backoff*        | fail*             |
  * | TIMEOUT (deadline, or server gave up)      | backoff  | backoff*        | fail*             |
  * | INVALID_ARGUMENT on session/seq            | fail     | renew session   | fail              |
+ * | UNAUTHENTICATED: the token expired         | backoff  | backoff         | backoff           |
  * | anything else                              | fail     | fail            | fail              |
  *
  * `*`: the attempt may have applied, so if the call finally fails it is an OutcomeUnknownError.
@@ -96,6 +97,9 @@ export function decideRetry(error: unknown, op: OperationTraits): RetryDecision 
       case 'WRONG_SHARD':
       case 'CORRUPT':
         return BACKOFF;
+      case 'UNAUTHENTICATED':
+        // An expired token: the auth dropped it (credentials.ts), so the retry logs in again.
+        return error.message.includes('token expired') ? BACKOFF : FAIL;
       case 'INVALID_ARGUMENT': {
         const field = error.details.field;
         return op.kind === 'write' && op.hasSession && (field === 'session' || field === 'seq') ? RENEW : FAIL;

@@ -18,6 +18,7 @@ import type { Router } from './router.js';
 import type { MetaMap } from './meta-map.js';
 import { ShardMapCalls } from './shard-map-calls.js';
 import type { AlarmCalls } from './alarm-calls.js';
+import type { AuthCalls } from './auth-calls.js';
 import { groupHashesReply } from './consistency-checker.js';
 import { header } from './responses.js';
 import { checkedRequest, decoded, serviceError, unary, withDeadline, type Obj, type RpcContext } from './rpc.js';
@@ -34,6 +35,8 @@ export interface ClusterServiceOptions extends RpcContext {
   readonly configuredAddress: (node: NodeId) => string | undefined;
   /** ListAlarms and DisarmAlarm over the node's one Alarms (main.ts). */
   readonly alarmCalls: AlarmCalls;
+  /** Login and the replicated users and roles (auth-calls.ts). */
+  readonly authCalls: AuthCalls;
 }
 
 const SNAPSHOT_STREAM_CHUNK_BYTES = 1024 * 1024;
@@ -69,6 +72,10 @@ export function createClusterService(options: ClusterServiceOptions): UntypedSer
     },
     ListAlarms: unary(options, 'ListAlarms', (r) => Promise.resolve(options.alarmCalls.list(r))),
     DisarmAlarm: unary(options, 'DisarmAlarm', (r) => Promise.resolve(options.alarmCalls.disarm(r))),
+    Authenticate: unary(options, 'Authenticate', (r) => options.authCalls.authenticate(r)),
+    AuthStatus: unary(options, 'AuthStatus', (_r, _d, identity) => Promise.resolve(options.authCalls.status(identity))),
+    AuthChange: unary(options, 'AuthChange', (r, d) => options.authCalls.change(r, d)),
+    AuthList: unary(options, 'AuthList', () => Promise.resolve(options.authCalls.list())),
   };
 }
 
@@ -186,7 +193,9 @@ class ClusterHandlers {
 
   /** Produces a snapshot file of the applied state and streams it; the file is removed after. */
   async snapshotSave(call: ServerWritableStream<unknown, unknown>): Promise<void> {
-    const driver = this.driver(checkedRequest(this.options, call.request));
+    const request = checkedRequest(this.options, call.request);
+    this.options.guard?.(call, 'SnapshotSave', request);
+    const driver = this.driver(request);
     if (driver.producing || driver.installing) {
       throw new KvError('OVERLOADED', 'Cannot save a snapshot now: one is being produced or installed for this group; retry shortly');
     }

@@ -52,6 +52,8 @@ export interface ServerConfig {
   readonly quotaBytes: number;
   /** How often each group's leader asks its replicas to compare state hashes; 0: never (docs/node.md). */
   readonly hashCheckIntervalMs: number;
+  /** Lifetime of an auth token (docs/auth.md); every node accepts a token until it expires. */
+  readonly authTokenTtlMs: number;
   /** TLS files; undefined: plaintext (allowed on loopback, or anywhere with --insecure-listen). */
   readonly tls: TlsSettings | undefined;
   /** Listen on a non-loopback address without TLS (logged loudly). */
@@ -103,6 +105,7 @@ export const defaultServerConfig = {
   // that a node refuses writes long before a typical disk fills.
   quotaBytes: 2 * 1024 * 1024 * 1024,
   hashCheckIntervalMs: 60_000,
+  authTokenTtlMs: 300_000,
   clientCertAuth: false,
   insecureListen: false,
 } as const;
@@ -119,6 +122,7 @@ const FLAG_NAMES: Record<string, string> = {
   groups: 'groups', replicas: 'replicas', 'balance-leaders': 'balanceLeaders', quiesce: 'quiesce',
   'quota-bytes': 'quotaBytes',
   'hash-check-interval-ms': 'hashCheckIntervalMs',
+  'auth-token-ttl-ms': 'authTokenTtlMs',
   'tls-cert': 'tlsCert', 'tls-key': 'tlsKey', 'tls-ca': 'tlsCa', 'client-cert-auth': 'clientCertAuth',
   'insecure-listen': 'insecureListen', 'metrics-listen': 'metricsListen',
 };
@@ -227,6 +231,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
     quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),
     hashCheckIntervalMs: int('hashCheckIntervalMs', 0, 24 * 3_600_000),
+    authTokenTtlMs: int('authTokenTtlMs', 1000, 24 * 3_600_000),
     tls: tlsSettings(pick), insecureListen: bool('insecureListen'), metricsListen: optionalAddress('metricsListen', pick),
   };
 }

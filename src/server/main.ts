@@ -26,6 +26,9 @@ import { Balancer, BALANCER_INTERVAL_MS } from './balancer.js';
 import { Periodic } from './periodic.js';
 import { JoinRequester } from './join-requester.js';
 import { MetaMap } from './meta-map.js';
+import { authorize } from './access-guard.js';
+import { AuthCalls } from './auth-calls.js';
+import { AuthStore } from './auth-store.js';
 import { ORIGIN_SETTING, RESTORED_ORIGIN } from './restore.js';
 import { GC_INTERVAL_MS, ReplicaGc } from './replica-gc.js';
 import { MOVE_INTERVAL_MS, ReplicaMover } from './replica-mover.js';
@@ -44,6 +47,11 @@ import { CLUSTER_SERVICE_NAME, KV_SERVICE_NAME } from './health-service.js';
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
 const SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * Logins whose scrypt runs at once (16 MiB each): half of libuv's 4 pool threads, so the log's
+ * fsyncs, which run on the same pool, always find a thread. More logins get OVERLOADED.
+ */
+const LOGINS_MAX = 2;
 
 export interface RunningServer {
   readonly port: number;
@@ -103,9 +111,12 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const operations = new Operations({ metricsListen: config.metricsListen, tickMs: config.tickMs, host, storage, alarms,
     transportStats: () => transport.stats(), replicasRefused: () => groups.replicasRefused, quotaBytes: config.quotaBytes, log: log.child({ component: 'operations' }) });
   const calls = new CallTracker();
+  const auth = new AuthStore(host, log.child({ component: 'auth' }));
+  const authCalls = new AuthCalls({ store: auth, tokenTtlMs: config.authTokenTtlMs, loginsMax: LOGINS_MAX });
   const rpc: RpcContext = {
     logger: log.child({ component: 'rpc' }), requestBytesMax: config.requestBytesMax, defaultDeadlineMs: config.defaultDeadlineMs,
     onFatal: (error) => exitFatal(log, error), calls,
+    guard: (call, method, request) => authorize(auth.current(), call, method, request, Date.now()),
   };
   operations.addServices(server);
   server.addService(kvServiceDefinition(), createKvService({
@@ -113,7 +124,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     status: { nodeId: config.nodeId, host, router, dbPath, version: packageVersion(), addressOf },
   }));
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, observeCall: operations.callObserver(CLUSTER_SERVICE_NAME), nodeId: config.nodeId, host, storage, router, maps, addressOf,
-    configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
+    configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls, authCalls }));
   const port = await bind(server, config.listen);
   tls?.watch();
   host.start();

@@ -11,9 +11,13 @@ import type { Logger } from '../shared/logger.js';
 import { UndecodableRequest } from '../transport/proto-loader.js';
 import * as req from './requests.js';
 import { toServiceError } from './status-mapping.js';
+import type { CallIdentity, GuardedCall } from './access-guard.js';
 
 export type Obj = Record<string, unknown>;
-export type Handler = (request: Obj, deadlineMs: number) => Promise<Obj>;
+/** `identity`: who the call runs as (access-guard.ts); empty user when auth is off and none was given. */
+export type Handler = (request: Obj, deadlineMs: number, identity: CallIdentity) => Promise<Obj>;
+/** Authorizes a call before its handler runs (access-guard.ts); throws UNAUTHENTICATED or PERMISSION_DENIED. */
+export type Guard = (call: GuardedCall, method: string, request: Obj) => CallIdentity;
 
 /** Client calls in progress: a shutdown lets them finish while Raft still runs (main.ts). */
 export class CallTracker {
@@ -44,6 +48,8 @@ export interface RpcContext {
   readonly calls?: CallTracker;
   /** Told of every completed call: method, status code name (OK, NOT_FOUND...) and seconds. */
   readonly observeCall?: (method: string, code: string, seconds: number) => void;
+  /** Absent in tests that serve without auth: every call then runs as nobody. */
+  readonly guard?: Guard;
 }
 
 export function deadlineMsOf(call: { getDeadline(): Date | number }, fallbackMs: number): number {
@@ -69,7 +75,10 @@ export function unary(context: RpcContext, method: string, handler: Handler) {
     const deadlineMs = deadlineMsOf(call, context.defaultDeadlineMs);
     context.calls?.begin();
     Promise.resolve()
-      .then(() => handler(checkedRequest(context, call.request), deadlineMs))
+      .then(() => {
+        const request = checkedRequest(context, call.request);
+        return handler(request, deadlineMs, context.guard?.(call, method, request) ?? { user: '', via: 'none' });
+      })
       .then(
         (response) => {
           context.logger.debug({ method, durMs: Math.round(performance.now() - started) }, 'rpc ok');

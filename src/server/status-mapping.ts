@@ -24,6 +24,10 @@ export function grpcStatusOf(code: KvErrorCode): status {
       return status.FAILED_PRECONDITION;
     case 'INTERNAL':
       return status.INTERNAL;
+    case 'UNAUTHENTICATED':
+      return status.UNAUTHENTICATED;
+    case 'PERMISSION_DENIED':
+      return status.PERMISSION_DENIED;
     default:
       return unreachable(code);
   }

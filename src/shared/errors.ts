@@ -14,6 +14,8 @@ export const KV_ERROR_CODES = [
   'INTERNAL',
   'NOSPACE',
   'CORRUPT',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
 ] as const;
 
 export type KvErrorCode = (typeof KV_ERROR_CODES)[number];

@@ -37,9 +37,20 @@ export function keySuccessor(key: Uint8Array): Uint8Array {
   return next;
 }
 
+/**
+ * Keys from here on (every key starting with four 0xff bytes) are the server's own, such as the
+ * auth state (src/server/auth-store.ts): clients cannot name them (src/server/access-guard.ts) and
+ * no range reaches them, because keyBounds ends every range here.
+ */
+export const SYSTEM_KEYS_START = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
+
+export function isSystemKey(key: Uint8Array): boolean {
+  return Buffer.compare(key, SYSTEM_KEYS_START) >= 0;
+}
+
 export function keyBounds(range: KeyRange): KeyBounds {
-  if ('prefix' in range) return { lower: range.prefix, upper: prefixEnd(range.prefix) };
-  return { lower: range.start, upper: range.end ?? null };
+  const { lower, upper } = 'prefix' in range ? { lower: range.prefix, upper: prefixEnd(range.prefix) } : { lower: range.start, upper: range.end ?? null };
+  return { lower, upper: upper === null || isSystemKey(upper) ? SYSTEM_KEYS_START : upper };
 }
 
 export function kvFromRow(row: SqlRow): KeyValue {

@@ -15,13 +15,15 @@ export interface KvctlOptions {
   /** Written to stdin, which is then closed. */
   readonly input?: string | Uint8Array;
   readonly timeoutMs?: number;
+  /** Further environment variables (KVCTL_PASSWORD, ...). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const timeoutMsDefault = 30_000;
 
 export function kvctl(args: readonly string[], options: KvctlOptions = {}): Promise<KvctlResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...(options.endpoints === undefined ? {} : { KVCTL_ENDPOINTS: options.endpoints.join(',') }) };
+    const env = { ...process.env, ...(options.endpoints === undefined ? {} : { KVCTL_ENDPOINTS: options.endpoints.join(',') }), ...options.env };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/kvctl.ts', ...args], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

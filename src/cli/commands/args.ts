@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { ByteEncoding } from '../output/bytes-format.js';
 import type { OutputFormat } from '../output/printer.js';
+import { AUTH_FLAGS } from './auth-flags.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -38,6 +39,7 @@ export const GLOBAL_FLAGS: FlagSpecs = {
   hex: { type: 'boolean', help: 'keys and values are hex on input and output' },
   base64: { type: 'boolean', help: 'keys and values are base64 on input and output' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
+  ...AUTH_FLAGS,
 };
 
 /** Parsed flags with typed accessors. */

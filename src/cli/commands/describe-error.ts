@@ -50,6 +50,10 @@ function describeKvError(error: KvError): string {
       return `the cluster is out of space: ${message}; delete or compact data, then 'kvctl alarm disarm'`;
     case 'CORRUPT':
       return `a replica holds corrupted data: ${message}; see 'kvctl alarm list' and 'kvctl check hash'`;
+    case 'UNAUTHENTICATED':
+      return `not authenticated: ${message}; pass --user NAME (password from the prompt or KVCTL_PASSWORD)`;
+    case 'PERMISSION_DENIED':
+      return `permission denied: ${message}; ask an operator with role root to grant it ('kvctl role grant')`;
   }
 }
 

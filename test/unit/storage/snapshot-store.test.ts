@@ -13,7 +13,9 @@ import type { KvCommand } from '../../../src/storage/kv-command.js';
 import type { NodeStorage, PersistItem } from '../../../src/storage/node-storage.js';
 import type { ProducedSnapshot } from '../../../src/storage/snapshot-producer.js';
 import { SnapshotFileError } from '../../../src/storage/snapshot-stream.js';
-import { b, bootstrap, bootstrapConf, commandEntry, dbPath, dumpTable, g1, kvOptions, openNode, put, removeTempDirs, tempDir } from './helpers.js';
+import { b, bootstrap, bootstrapConf, commandEntry, dbPath, dumpTable, g1, kvOptions, openNode, put, removeTempDirs, tempDir, text } from './helpers.js';
+import { authEdits, EMPTY_AUTH, parseAuthState, serializeAuthState } from '../../../src/server/auth-state.js';
+import { AUTH_KEY } from '../../../src/server/auth-store.js';
 
 const open: NodeStorage[] = [];
 
@@ -90,6 +92,22 @@ describe('snapshot produce, transfer and install', () => {
     // The follower can now serve the same bytes in turn.
     const served = follower.group(g1).log.snapshotChunk(meta.index, 0, 1 << 20);
     expect(served?.data).toEqual(leader.group(g1).log.snapshotChunk(meta.index, 0, 1 << 20)?.data);
+  });
+
+  it('the auth state (a system key) travels in a snapshot, and no range reaches it', async () => {
+    const leader = await newNode();
+    const auth = authEdits.enable(authEdits.userAdd({ ...EMPTY_AUTH, secret: 'c2VjcmV0' }, 'root', 'scrypt$1$1$1$AA$AA'));
+    const write = { type: 'put' as const, key: AUTH_KEY, value: b(serializeAuthState(auth)) };
+    commit(leader, [put('a', '1'), { type: 'txn', compares: [{ key: AUTH_KEY, target: 'version', op: '=', number: 0 }], success: [write], failure: [], timeMs: 1 }]);
+    const everything = leader.group(g1).kv.range({ prefix: new Uint8Array(0) });
+    expect(everything.kvs.map((kv) => text(kv.key))).toEqual(['a']);
+    expect(leader.group(g1).kv.range({ start: new Uint8Array([0xff]), countOnly: true }).count).toBe(0);
+    const { meta } = await snapshotOf(leader);
+    const follower = await newNode();
+    transfer(leader, follower, meta, 64);
+    await follower.installSnapshot(g1);
+    const stored = follower.group(g1).kv.get(AUTH_KEY).kv;
+    expect(stored === null ? null : parseAuthState(text(stored.value))).toEqual(auth);
   });
 
   it('a session a snapshot brings in expires on the receiver at the same command as on the sender', async () => {
