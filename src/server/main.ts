@@ -77,7 +77,9 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const self = nodeId(config.nodeId);
   const peers = new Map(configured);
   peers.delete(self);
-  const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
+  // Until peers get a port of their own, they share the client port and so dial it with TLS too.
+  const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }),
+    ...(tls === undefined ? {} : { credentials: tls.channelCredentials() }) });
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
     snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks,
     pendingReadsMax: config.pendingReadsMax, pendingProposalsMax: config.pendingProposalsMax, logger: log });
@@ -109,7 +111,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   }));
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, maps, addressOf,
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
-  const port = await bind(server, config.listen);
+  const port = await bind(server, config.listen, tls?.serverCredentials(config.tls?.clientCertAuth ?? false) ?? grpc.ServerCredentials.createInsecure());
   tls?.watch();
   host.start();
   checker?.start();
@@ -190,9 +192,9 @@ function checkFoundingGroups(storage: NodeStorage, config: ServerConfig): void {
   }
 }
 
-function bind(server: grpc.Server, address: string): Promise<number> {
+function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
 }
 
