@@ -4,6 +4,7 @@
  * over the configured endpoints picks where to send calls that may go anywhere.
  */
 import type * as grpc from '@grpc/grpc-js';
+import type { ClientTls } from './client-tls.js';
 import { KvClientError } from './errors.js';
 import { KvStub } from './kv-stub.js';
 
@@ -26,14 +27,14 @@ export class EndpointPool {
   private cursor = 0;
   private closed = false;
 
-  constructor(readonly endpoints: readonly string[]) {}
+  constructor(readonly endpoints: readonly string[], readonly tls?: ClientTls) {}
 
   stub(address: string): KvStub {
     if (this.closed) throw new KvClientError('INVALID_ARGUMENT', 'Cannot call: the client is closed');
     const existing = this.stubs.get(address);
     if (existing !== undefined) return existing;
     if (!this.endpoints.includes(address) && this.stubs.size >= this.endpoints.length + LEARNT_ADDRESSES_MAX) this.dropLearnt();
-    const stub = new KvStub(address, channelOptions);
+    const stub = new KvStub(address, channelOptions, this.tls);
     this.stubs.set(address, stub);
     return stub;
   }

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { KV_ERROR_CODES, type KvErrorCode, type KvErrorDetails } from '../shared/errors.js';
+import { channelCredentials, type ClientTls } from './client-tls.js';
 import { GRPC_STATUS, KvClientError } from './errors.js';
+import { probeTls, TLS_PROBE_TIMEOUT_MS, type TlsProbe } from './tls-probe.js';
 
 export type KvMethod = 'Put' | 'Get' | 'Delete' | 'Range' | 'Txn' | 'BatchPut' | 'Status';
 export type ClusterMethod = 'MemberList' | 'MemberAdd' | 'MemberPromote' | 'MemberRemove' | 'LeaderTransfer' | 'ShardMap' | 'NodeStats'
@@ -100,13 +102,18 @@ function abortedBeforeStart(method: string): KvClientError {
   return new KvClientError('TIMEOUT', `Cannot call ${method}: aborted before it started`, { grpcCode: GRPC_STATUS.CANCELLED, neverSent: true });
 }
 
+/** A TLS probe's answer is reused this long, so a retry loop does not open a probe per attempt. */
+const TLS_PROBE_REUSE_MS = 1_000;
+
 export class KvStub {
   private readonly kv: ServiceClient<KvMethod>;
   private cluster: ClusterClient | undefined;
+  private lastProbe: { readonly at: number; readonly result: Promise<TlsProbe> } | undefined;
 
-  constructor(readonly address: string, options: grpc.ClientOptions = {}) {
+  /** `tls` undefined: plaintext. */
+  constructor(readonly address: string, options: grpc.ClientOptions = {}, private readonly tls?: ClientTls) {
     const Kv = constructors().kv;
-    this.kv = new Kv(address, grpc.credentials.createInsecure(), {
+    this.kv = new Kv(address, channelCredentials(tls), {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       ...options,
@@ -114,12 +121,38 @@ export class KvStub {
   }
 
   call(method: KvMethod, request: Message, options: CallOptions): Promise<Message> {
-    return unary(this.kv, method, request, options);
+    return this.explained(unary(this.kv, method, request, options), options);
   }
 
   /** A unary call of the Cluster service, on the same channel as the Kv calls. */
   callCluster(method: ClusterMethod, request: Message, options: CallOptions): Promise<Message> {
-    return unary(this.clusterClient(), method, request, options);
+    return this.explained(unary(this.clusterClient(), method, request, options), options);
+  }
+
+  /** One TLS connection to the node as this stub makes them: the server's CN, or why TLS fails. */
+  probeTls(timeoutMs = TLS_PROBE_TIMEOUT_MS): Promise<TlsProbe> {
+    const now = Date.now();
+    if (this.lastProbe === undefined || now - this.lastProbe.at > TLS_PROBE_REUSE_MS) {
+      this.lastProbe = { at: now, result: probeTls(this.address, this.tls, timeoutMs) };
+    }
+    return this.lastProbe.result;
+  }
+
+  /**
+   * A call that could not connect gets the reason when it is TLS (a refused or untrusted
+   * certificate, TLS on one side only) instead of grpc-js's bare "No connection established".
+   */
+  private async explained(call: Promise<Message>, options: CallOptions): Promise<Message> {
+    try {
+      return await call;
+    } catch (error) {
+      if (!(error instanceof KvClientError) || !error.neverSent || error.grpcCode !== GRPC_STATUS.UNAVAILABLE) throw error;
+      const probe = await this.probeTls(Math.min(TLS_PROBE_TIMEOUT_MS, Math.max(100, options.deadlineMs)));
+      if (probe.failure === undefined) throw error;
+      throw new KvClientError(error.code, `TLS handshake with ${this.address} failed: ${probe.failure}`, {
+        details: error.details, grpcCode: GRPC_STATUS.UNAVAILABLE, neverSent: true, cause: error,
+      });
+    }
   }
 
   /** The SnapshotSave stream; `deadlineMs` bounds the whole transfer. Errors are KvClientErrors. */
@@ -150,7 +183,7 @@ export class KvStub {
 
   private clusterClient(): ClusterClient {
     const Cluster = constructors().cluster;
-    this.cluster ??= new Cluster(this.address, grpc.credentials.createInsecure(), { channelOverride: this.kv.getChannel() });
+    this.cluster ??= new Cluster(this.address, channelCredentials(this.tls), { channelOverride: this.kv.getChannel() });
     return this.cluster;
   }
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { KvClientError } from './errors.js';
 import type { RetryOptions } from './retry-policy.js';
+import type { ClientTlsOptions } from './client-tls.js';
 
 const SESSION_PREFIX_BYTES_MAX = 100;
 
@@ -94,6 +95,8 @@ export interface ClientOptions {
   readonly random?: () => number;
   /** Called for each failed attempt. */
   readonly onAttemptFailed?: (failure: AttemptFailure) => void;
+  /** TLS (a cluster started with --tls-cert); absent: plaintext. */
+  readonly tls?: ClientTlsOptions;
 }
 
 /** The endpoint list, trimmed and deduplicated; INVALID_ARGUMENT if empty or not host:port. */
