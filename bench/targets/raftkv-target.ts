@@ -76,6 +76,8 @@ async function planRaftkv(options: RaftkvOptions, context: ClusterContext): Prom
       '--heartbeat-ticks', String(options.heartbeatTicks),
       // One group is the unsharded server (--groups 0), the fair match for etcd's single group.
       '--groups', String(options.groups === 1 ? 0 : options.groups),
+      // Namespaced runs listen on lab addresses: plaintext off loopback must be asked for.
+      '--insecure-listen',
     ];
     return { node, argv, cwd: repoRoot, logPath: join(context.logDir, `n${node}.log`) };
   });

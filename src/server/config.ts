@@ -5,6 +5,7 @@
  * with a message an operator can act on.
  */
 import { readFileSync } from 'node:fs';
+import { isLoopbackAddress } from './listen-policy.js';
 
 export interface ServerConfig {
   readonly nodeId: number;
@@ -225,8 +226,17 @@ function validate(sources: readonly Source[]): ServerConfig {
     groups: int('groups', 0, 4096), replicas: int('replicas', 1, 7), balanceLeaders: bool('balanceLeaders'),
     quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),
     hashCheckIntervalMs: int('hashCheckIntervalMs', 0, 24 * 3_600_000),
-    tls: tlsSettings(pick), insecureListen: bool('insecureListen'),
+    ...listenSecurity(listen, tlsSettings(pick), bool('insecureListen')),
   };
+}
+
+/** Plaintext is for loopback; elsewhere it takes TLS or an explicit --insecure-listen. */
+function listenSecurity(listen: string, tls: TlsSettings | undefined, insecureListen: boolean): { tls: TlsSettings | undefined; insecureListen: boolean } {
+  if (tls === undefined && !insecureListen && !isLoopbackAddress(listen)) {
+    throw new ConfigError(`Setting listen "${listen}" is not a loopback address and TLS is off, so anyone who can reach it could read and change all data: `
+      + 'set tlsCert and tlsKey (--tls-cert, --tls-key), or pass --insecure-listen to serve plaintext anyway');
+  }
+  return { tls, insecureListen };
 }
 
 /** TLS is on when a certificate is given; a certificate needs its key, and client auth needs a CA. */

@@ -4,7 +4,7 @@
  * exits), recovers from disk on restart, and shuts down gracefully on SIGTERM/SIGINT: stop
  * accepting calls, let in-flight ones finish (bounded), stop the groups, close the database.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { nodeId, type NodeId } from '../shared/ids.js';
@@ -38,6 +38,8 @@ import { WriteAdmission } from './write-admission.js';
 import { connectionLimitOptions } from './connection-limits.js';
 import { ConsistencyChecker } from './consistency-checker.js';
 import { TlsMaterial } from '../transport/tls-material.js';
+import { secureDataDir } from './data-dir-modes.js';
+import { warnIfInsecure } from './listen-policy.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -61,7 +63,8 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   installFatalHandlers(log);
   // Loaded before anything touches the data dir: a bad certificate stops the start at once.
   const tls = config.tls === undefined ? undefined : TlsMaterial.load(config.tls, log.child({ component: 'tls' }));
-  mkdirSync(config.dataDir, { recursive: true });
+  warnIfInsecure(config, log);
+  secureDataDir(config.dataDir, log);
   const dbPath = join(config.dataDir, 'raftkv.db');
   const sharded = config.groups > 0;
   const hasher = sharded ? await loadKeyHasher() : null;
