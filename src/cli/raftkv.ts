@@ -10,16 +10,20 @@ import { DataFileError } from '../storage/database.js';
 import { BackupError } from '../shared/backup-archive.js';
 import { parseDevFlags, runDevCluster } from './dev-cluster.js';
 import { RESTORE_USAGE, runRestore } from './restore-command.js';
+import { CertToolError } from './cert-files.js';
 
 const USAGE = `usage:
   raftkv serve --node-id N --listen HOST:PORT --peers 1=HOST:PORT,... [--data-dir DIR] [--config FILE] [...]
   ${RESTORE_USAGE}
-  raftkv dev [--nodes 3] [--base-port 7001] [--data-dir ./data]
+  raftkv dev [--nodes 3] [--base-port 7001] [--data-dir ./data] [--groups N] [--tls]
   raftkv version
 Every serve flag can also be set as RAFTKV_<FLAG> (e.g. RAFTKV_DATA_DIR) or in a JSON config file.
 See README.md for all settings.`;
 
 async function serve(argv: readonly string[]): Promise<void> {
+  // Everything a node writes holds data or keys: owner-only, whatever umask it was started under
+  // (SQLite creates its files 0644 minus the umask; data-dir-modes.ts also tightens old ones).
+  process.umask(0o077);
   const config = loadConfig(argv, process.env);
   const server = await runServer(config);
   let stopping = false;
@@ -56,7 +60,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`raftkv: ${error.message}`);
     process.exit(2);
   }
-  if (error instanceof DataFileError || error instanceof BackupError) {
+  if (error instanceof DataFileError || error instanceof BackupError || error instanceof CertToolError) {
     console.error(`raftkv: ${error.message}`);
     process.exit(1);
   }
