@@ -109,11 +109,20 @@ export class KvStub {
   private readonly kv: ServiceClient<KvMethod>;
   private cluster: ClusterClient | undefined;
   private lastProbe: { readonly at: number; readonly result: Promise<TlsProbe> } | undefined;
+  private readonly credentials: grpc.ChannelCredentials;
+  /** The PEM files behind the credentials, for explaining a failed handshake; undefined: plaintext. */
+  private readonly tls: ClientTls | undefined;
+  /** False for credentials given ready-made (a node's own): nothing to probe with. */
+  private readonly canProbe: boolean;
 
-  /** `tls` undefined: plaintext. */
-  constructor(readonly address: string, options: grpc.ClientOptions = {}, private readonly tls?: ClientTls) {
+  /** `tls` undefined: plaintext; ready-made credentials: a node calling another node. */
+  constructor(readonly address: string, options: grpc.ClientOptions = {}, tls?: ClientTls | grpc.ChannelCredentials) {
     const Kv = constructors().kv;
-    this.kv = new Kv(address, channelCredentials(tls), {
+    const ready = tls instanceof grpc.ChannelCredentials;
+    this.credentials = ready ? tls : channelCredentials(tls);
+    this.tls = ready ? undefined : tls;
+    this.canProbe = !ready;
+    this.kv = new Kv(address, this.credentials, {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       ...options,
@@ -146,7 +155,7 @@ export class KvStub {
     try {
       return await call;
     } catch (error) {
-      if (!(error instanceof KvClientError) || !error.neverSent || error.grpcCode !== GRPC_STATUS.UNAVAILABLE) throw error;
+      if (!this.canProbe || !(error instanceof KvClientError) || !error.neverSent || error.grpcCode !== GRPC_STATUS.UNAVAILABLE) throw error;
       const probe = await this.probeTls(Math.min(TLS_PROBE_TIMEOUT_MS, Math.max(100, options.deadlineMs)));
       if (probe.failure === undefined) throw error;
       throw new KvClientError(error.code, `TLS handshake with ${this.address} failed: ${probe.failure}`, {
@@ -183,7 +192,7 @@ export class KvStub {
 
   private clusterClient(): ClusterClient {
     const Cluster = constructors().cluster;
-    this.cluster ??= new Cluster(this.address, channelCredentials(this.tls), { channelOverride: this.kv.getChannel() });
+    this.cluster ??= new Cluster(this.address, this.credentials, { channelOverride: this.kv.getChannel() });
     return this.cluster;
   }
 }

@@ -80,9 +80,11 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const self = nodeId(config.nodeId);
   const peers = new Map(configured);
   peers.delete(self);
-  // Until peers get a port of their own, they share the client port and so dial it with TLS too.
+  // How this node dials others (Raft, and the Cluster calls of the checker, alarms, GC and join):
+  // with TLS on, it verifies them against the CA and presents its own certificate.
+  const nodeCredentials = tls?.channelCredentials();
   const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }),
-    ...(tls === undefined ? {} : { credentials: tls.channelCredentials() }) });
+    ...(nodeCredentials === undefined ? {} : { credentials: nodeCredentials }) });
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
     snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks,
     pendingReadsMax: config.pendingReadsMax, pendingProposalsMax: config.pendingProposalsMax, logger: log });
@@ -95,12 +97,12 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   transport.setPeers(groups.peers());
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
   const router = new Router(host, maps, hasher);
-  const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log);
-  const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
+  const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log, nodeCredentials);
+  const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log, credentials: nodeCredentials }) : [])];
   const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
   const alarms = alarmParts.alarms;
   const checker = config.hashCheckIntervalMs > 0
-    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }) })
+    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }), credentials: nodeCredentials })
     : null;
   checker?.markRestarted(); // Before serving: a replica restarted with state must match its peers first.
   const calls = new CallTracker();
@@ -145,12 +147,12 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
  * Anything else that raises or honours alarms (the consistency check's CORRUPT) takes `alarms`
  * from here: one registry per node, so list, disarm and the alarm file see every alarm.
  */
-function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger) {
+function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger, credentials?: grpc.ChannelCredentials) {
   const alarmLog = log.child({ component: 'alarms' });
   const alarms = openAlarms(config.dataDir, (err) => alarmLog.error({ err }, 'could not save the alarms; they hold until the process exits'));
   for (const alarm of alarms.list()) alarmLog.warn({ kind: alarm.kind, group: alarm.group, reason: alarm.reason }, 'alarm still raised from before the restart');
   const quota = new SpaceQuota({ quotaBytes: config.quotaBytes, usedBytes: () => storage.db.usedBytes(), alarms, log: alarmLog });
-  const peerAlarms = new PeerAlarms(self, peers, alarmLog);
+  const peerAlarms = new PeerAlarms(self, peers, alarmLog, credentials);
   const admission = new WriteAdmission({ self, alarms, quota, peerAlarm: (node) => peerAlarms.alarmOf(node, 'NOSPACE') });
   const calls = new AlarmCalls({ self, alarms, quota, peerAlarms: () => peerAlarms.all(), log: alarmLog });
   const parts = [new Periodic(QUOTA_CHECK_INTERVAL_MS, () => quota.check()), new Periodic(PEER_ALARM_POLL_MS, () => peerAlarms.round(), () => peerAlarms.close())];
@@ -162,11 +164,11 @@ function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, 
  * replica sets, the cluster balancer (acts on the meta leader only), removing replicas this node
  * lost, and, for a node started with --join, registering itself.
  */
-function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHost; storage: NodeStorage; maps: MetaMap; log: Logger }): { start(): void; stop(): void }[] {
-  const { host, storage, maps, log } = parts;
+function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHost; storage: NodeStorage; maps: MetaMap; log: Logger; credentials: grpc.ChannelCredentials | undefined }): { start(): void; stop(): void }[] {
+  const { host, storage, maps, log, credentials } = parts;
   const mover = new ReplicaMover(self, host, maps, log.child({ component: 'mover' }));
   const balancer = new Balancer(maps, log.child({ component: 'balancer' }), config.defaultDeadlineMs);
-  const gc = new ReplicaGc(self, host, storage, maps, log.child({ component: 'gc' }));
+  const gc = new ReplicaGc(self, host, storage, maps, log.child({ component: 'gc' }), credentials);
   const control: { start(): void; stop(): void }[] = [
     new Periodic(MOVE_INTERVAL_MS, () => mover.stepAll()),
     new Periodic(BALANCER_INTERVAL_MS, () => balancer.round()),
@@ -176,7 +178,7 @@ function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHos
     const leaders = new LeaderBalancer(self, host, maps, log.child({ component: 'balancer' }));
     control.push(new Periodic(BALANCE_INTERVAL_MS, () => leaders.balanceOnce()));
   }
-  if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' })));
+  if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' }), credentials));
   return control;
 }
 
