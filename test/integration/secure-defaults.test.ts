@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/client/kv-client.js';
 import { KvStub } from '../../src/client/kv-stub.js';
 import { pollUntil } from '../support/poll.js';
 import { freePorts } from '../support/ports.js';
@@ -52,6 +53,10 @@ describe('raftkv serve secure defaults', () => {
     } finally {
       stub.close();
     }
+    // A client that expects TLS from this plaintext node is told so, not "No connection established".
+    const client = createClient({ endpoints: [`127.0.0.1:${port}`], tls: {}, defaultDeadlineMs: 2_000 });
+    await expect(client.get('k')).rejects.toThrow(`TLS handshake with 127.0.0.1:${port} failed: the server does not speak TLS`);
+    client.close();
     const log = readFileSync(proc.logPath, 'utf8');
     expect(log).toMatch(/"level":40.*INSECURE: serving plaintext on a non-loopback address/);
     expect(log).toContain('data dir was readable by other users; tightened it to owner-only');
