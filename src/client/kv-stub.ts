@@ -104,11 +104,24 @@ function abortedBeforeStart(method: string): KvClientError {
 
 /** A TLS probe's answer is reused this long, so a retry loop does not open a probe per attempt. */
 const TLS_PROBE_REUSE_MS = 1_000;
+/** Longest a TLS stub's failed call waits for a fresh probe's answer. */
+const TLS_PROBE_WAIT_MS = 250;
+
+interface ProbeState {
+  readonly at: number;
+  readonly result: Promise<TlsProbe>;
+  settled: TlsProbe | undefined;
+}
+
+function delay(ms: number): Promise<undefined> {
+  // Unref'd: a short-lived process (kvctl) need not wait for it to exit.
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+}
 
 export class KvStub {
   private readonly kv: ServiceClient<KvMethod>;
   private cluster: ClusterClient | undefined;
-  private lastProbe: { readonly at: number; readonly result: Promise<TlsProbe> } | undefined;
+  private lastProbe: ProbeState | undefined;
   private readonly credentials: grpc.ChannelCredentials;
   /** The PEM files behind the credentials, for explaining a failed handshake; undefined: plaintext. */
   private readonly tls: ClientTls | undefined;
@@ -130,34 +143,46 @@ export class KvStub {
   }
 
   call(method: KvMethod, request: Message, options: CallOptions): Promise<Message> {
-    return this.explained(unary(this.kv, method, request, options), options);
+    return this.explained(unary(this.kv, method, request, options), Date.now(), options);
   }
 
   /** A unary call of the Cluster service, on the same channel as the Kv calls. */
   callCluster(method: ClusterMethod, request: Message, options: CallOptions): Promise<Message> {
-    return this.explained(unary(this.clusterClient(), method, request, options), options);
+    return this.explained(unary(this.clusterClient(), method, request, options), Date.now(), options);
   }
 
   /** One TLS connection to the node as this stub makes them: the server's CN, or why TLS fails. */
   probeTls(timeoutMs = TLS_PROBE_TIMEOUT_MS): Promise<TlsProbe> {
+    return this.startProbe(timeoutMs).result;
+  }
+
+  private startProbe(timeoutMs = TLS_PROBE_TIMEOUT_MS): ProbeState {
     const now = Date.now();
     if (this.lastProbe === undefined || now - this.lastProbe.at > TLS_PROBE_REUSE_MS) {
-      this.lastProbe = { at: now, result: probeTls(this.address, this.tls, timeoutMs) };
+      const state: ProbeState = { at: now, result: probeTls(this.address, this.tls, timeoutMs), settled: undefined };
+      void state.result.then((probe) => (state.settled = probe));
+      this.lastProbe = state;
     }
-    return this.lastProbe.result;
+    return this.lastProbe;
   }
 
   /**
    * A call that could not connect gets the reason when it is TLS (a refused or untrusted
    * certificate, TLS on one side only) instead of grpc-js's bare "No connection established".
+   * The probe must not slow failover when a node is simply down or cut off: a plaintext stub never
+   * waits for it (a retry a moment later finds it settled), a TLS stub waits at most
+   * TLS_PROBE_WAIT_MS, once per TLS_PROBE_REUSE_MS.
    */
-  private async explained(call: Promise<Message>, options: CallOptions): Promise<Message> {
+  private async explained(call: Promise<Message>, startedAt: number, options: CallOptions): Promise<Message> {
     try {
       return await call;
     } catch (error) {
       if (!this.canProbe || !(error instanceof KvClientError) || !error.neverSent || error.grpcCode !== GRPC_STATUS.UNAVAILABLE) throw error;
-      const probe = await this.probeTls(Math.min(TLS_PROBE_TIMEOUT_MS, Math.max(100, options.deadlineMs)));
-      if (probe.failure === undefined) throw error;
+      const known = this.lastProbe !== undefined && Date.now() - this.lastProbe.at <= TLS_PROBE_REUSE_MS;
+      const state = this.startProbe();
+      const waitMs = known || this.tls === undefined ? 0 : Math.min(TLS_PROBE_WAIT_MS, options.deadlineMs - (Date.now() - startedAt));
+      const probe = state.settled ?? (waitMs > 0 ? await Promise.race([state.result, delay(waitMs)]) : undefined);
+      if (probe?.failure === undefined) throw error;
       throw new KvClientError(error.code, `TLS handshake with ${this.address} failed: ${probe.failure}`, {
         details: error.details, grpcCode: GRPC_STATUS.UNAVAILABLE, neverSent: true, cause: error,
       });
