@@ -21,9 +21,6 @@ Every serve flag can also be set as RAFTKV_<FLAG> (e.g. RAFTKV_DATA_DIR) or in a
 See README.md for all settings.`;
 
 async function serve(argv: readonly string[]): Promise<void> {
-  // Everything a node writes holds data or keys: owner-only, whatever umask it was started under
-  // (SQLite creates its files 0644 minus the umask; data-dir-modes.ts also tightens old ones).
-  process.umask(0o077);
   const config = loadConfig(argv, process.env);
   const server = await runServer(config);
   let stopping = false;
@@ -39,6 +36,10 @@ async function serve(argv: readonly string[]): Promise<void> {
 
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Everything serve, restore and dev write holds data or keys: owner-only, whatever umask this
+  // was started under (SQLite creates its files 0644 minus the umask; data-dir-modes.ts also
+  // tightens files an older version left readable).
+  process.umask(0o077);
   switch (command) {
     case 'serve':
       return serve(rest);

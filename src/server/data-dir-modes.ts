@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { Logger } from '../shared/logger.js';
 
 export const DATA_DIR_MODE = 0o700;
-export const DATA_FILE_MODE = 0o600;
 
 /** Creates `dataDir` (0700) or tightens it and everything in it; returns how many paths changed. */
 export function secureDataDir(dataDir: string, log: Logger): number {
@@ -26,9 +25,9 @@ export function secureDataDir(dataDir: string, log: Logger): number {
 function tighten(path: string, tightened: string[]): void {
   const stat = lstatSync(path);
   if (stat.isSymbolicLink()) return; // chmod would change the target, which we did not make
-  const wanted = stat.isDirectory() ? DATA_DIR_MODE : DATA_FILE_MODE;
-  if ((stat.mode & 0o777) !== wanted) {
-    chmodSync(path, wanted);
+  // Only take group and other bits away: an owner who made a file read-only keeps it so.
+  if ((stat.mode & 0o077) !== 0) {
+    chmodSync(path, stat.mode & 0o700);
     tightened.push(path);
   }
   if (stat.isDirectory()) for (const entry of readdirSync(path)) tighten(join(path, entry), tightened);
