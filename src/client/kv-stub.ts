@@ -104,8 +104,6 @@ function abortedBeforeStart(method: string): KvClientError {
 
 /** A TLS probe's answer is reused this long, so a retry loop does not open a probe per attempt. */
 const TLS_PROBE_REUSE_MS = 1_000;
-/** Longest a TLS stub's failed call waits for a fresh probe's answer. */
-const TLS_PROBE_WAIT_MS = 250;
 
 interface ProbeState {
   readonly at: number;
@@ -122,6 +120,8 @@ export class KvStub {
   private readonly kv: ServiceClient<KvMethod>;
   private cluster: ClusterClient | undefined;
   private lastProbe: ProbeState | undefined;
+  /** A call reached the node at least once (it answered, even with an error). */
+  private hasConnected = false;
   private readonly credentials: grpc.ChannelCredentials;
   /** The PEM files behind the credentials, for explaining a failed handshake; undefined: plaintext. */
   private readonly tls: ClientTls | undefined;
@@ -169,19 +169,22 @@ export class KvStub {
   /**
    * A call that could not connect gets the reason when it is TLS (a refused or untrusted
    * certificate, TLS on one side only) instead of grpc-js's bare "No connection established".
-   * The probe must not slow failover when a node is simply down or cut off: a plaintext stub never
-   * waits for it (a retry a moment later finds it settled), a TLS stub waits at most
-   * TLS_PROBE_WAIT_MS, once per TLS_PROBE_REUSE_MS.
+   * A stub that never reached its node waits for the probe (bounded by the call's deadline): the
+   * settings are the likely cause. One that did reach it before does not: the node is more likely
+   * down or cut off, and a probe of a cut-off node would hold up failover to another; it uses an
+   * answer already there, which a retry a moment later finds.
    */
   private async explained(call: Promise<Message>, startedAt: number, options: CallOptions): Promise<Message> {
     try {
-      return await call;
+      const reply = await call;
+      this.hasConnected = true;
+      return reply;
     } catch (error) {
+      if (error instanceof KvClientError && error.fromServer) this.hasConnected = true;
       if (!this.canProbe || !(error instanceof KvClientError) || !error.neverSent || error.grpcCode !== GRPC_STATUS.UNAVAILABLE) throw error;
-      const known = this.lastProbe !== undefined && Date.now() - this.lastProbe.at <= TLS_PROBE_REUSE_MS;
       const state = this.startProbe();
-      const waitMs = known || this.tls === undefined ? 0 : Math.min(TLS_PROBE_WAIT_MS, options.deadlineMs - (Date.now() - startedAt));
-      const probe = state.settled ?? (waitMs > 0 ? await Promise.race([state.result, delay(waitMs)]) : undefined);
+      const remainingMs = options.deadlineMs - (Date.now() - startedAt);
+      const probe = state.settled ?? (!this.hasConnected && remainingMs > 0 ? await Promise.race([state.result, delay(remainingMs)]) : undefined);
       if (probe?.failure === undefined) throw error;
       throw new KvClientError(error.code, `TLS handshake with ${this.address} failed: ${probe.failure}`, {
         details: error.details, grpcCode: GRPC_STATUS.UNAVAILABLE, neverSent: true, cause: error,
