@@ -26,6 +26,7 @@ import { runScenario } from './scenarios/scenario-runner.js';
 import { etcdTarget } from './targets/etcd-target.js';
 import { chooseNetMode, startNetwork, type NetMode } from './targets/network.js';
 import { raftkvTarget } from './targets/raftkv-target.js';
+import { BENCH_TLS_ENV } from './client/grpc-unary.js';
 import type { TargetDefinition } from './targets/target.js';
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
@@ -94,6 +95,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (flags.help === true) return (console.log(usage), 0);
   if (flags.list === true) return (catalog.forEach((s) => console.log(`${s.name.padEnd(28)} ${s.description}`)), 0);
   const options = runOptions(flags);
+  if (options.raftkv.tls) {
+    if (options.targets.includes('etcd')) return (console.error('bench: --tls applies to raftkv only; drop --compare etcd / --target etcd'), 2);
+    // The generator processes inherit this and dial with TLS (bench/client/grpc-unary.ts).
+    process.env[BENCH_TLS_ENV] = '1';
+  }
   for (const target of targetsOf(options).values()) {
     const problem = target.missing();
     if (problem !== undefined) return (console.error(`bench: ${problem}`), 2);

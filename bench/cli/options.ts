@@ -27,7 +27,7 @@ export interface RunOptions {
   readonly cpuProfile: boolean;
   /** Rounds of the whole plan; the comparison takes each figure's median over the rounds. */
   readonly repeat: number;
-  readonly raftkv: { build: RaftkvBuild; tickMs: number; electionTicks: number; heartbeatTicks: number; groups: number; logLevel: string; nodeFlags: string[] };
+  readonly raftkv: { build: RaftkvBuild; tickMs: number; electionTicks: number; heartbeatTicks: number; groups: number; logLevel: string; nodeFlags: string[]; tls: boolean };
   readonly etcd: { heartbeatMs: number; electionMs: number; logLevel: string };
 }
 
@@ -41,7 +41,7 @@ const spec = {
   out: { type: 'string' }, 'data-root': { type: 'string' }, seed: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, repeat: { type: 'string' }, 'raftkv-build': { type: 'string' },
   'raftkv-tick-ms': { type: 'string' }, 'raftkv-election-ticks': { type: 'string' }, 'raftkv-heartbeat-ticks': { type: 'string' }, groups: { type: 'string' }, 'log-level': { type: 'string' },
   'node-flags': { type: 'string' }, 'etcd-heartbeat-ms': { type: 'string' }, 'etcd-election-ms': { type: 'string' },
-  list: { type: 'boolean' }, help: { type: 'boolean' },
+  list: { type: 'boolean' }, help: { type: 'boolean' }, tls: { type: 'boolean' },
 } as const;
 
 export type ParsedFlags = ReturnType<typeof parseArgs<{ options: typeof spec }>>['values'];
@@ -133,6 +133,7 @@ export function runOptions(flags: ParsedFlags): RunOptions {
       groups: int(flags.groups, 'groups', 1, 1, 4096),
       logLevel: oneOf(flags['log-level'], 'log-level', ['debug', 'info', 'warn', 'error'], 'warn'),
       nodeFlags: (flags['node-flags'] ?? '').split(' ').filter((f) => f !== ''),
+      tls: flags.tls === true,
     },
     etcd: {
       heartbeatMs: int(flags['etcd-heartbeat-ms'], 'etcd-heartbeat-ms', 100, 1, 60_000),

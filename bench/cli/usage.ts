@@ -24,6 +24,7 @@ servers
   --log-level warn|info|debug   servers' log level (logs under <out>/logs/<scenario>-<target>/)
   --data-root DIR               parent of the servers' data directories (default: the system temp dir;
                                 /dev/shm takes fsync cost out, for experiments only)
+  --tls                         raftkv with TLS on its port (throwaway certificates; clients do not verify them); raftkv only
   --cpu-prof                    V8 CPU profile of every raftkv server; the leader's hot spots go into the report
 output
   --repeat N                    run the whole plan N times, targets alternating within each round;

@@ -42,6 +42,17 @@ export function requireMethod(methods: ReadonlyMap<string, UnaryMethod>, name: s
   return method;
 }
 
+/** Set (to 1) by `bench/run.ts --tls`; inherited by the generator processes. */
+export const BENCH_TLS_ENV = 'RAFTKV_BENCH_TLS';
+
+/**
+ * TLS without verifying the server: the bench measures what encryption costs, and its throwaway
+ * certificates would otherwise have to reach every generator process.
+ */
+function benchCredentials(): grpc.ChannelCredentials {
+  return process.env[BENCH_TLS_ENV] === '1' ? grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false }) : grpc.credentials.createInsecure();
+}
+
 /** Upper bound on channels per endpoint, so a typo cannot open thousands of sockets. */
 export const connectionsMax = 64;
 
@@ -52,7 +63,7 @@ export class GrpcEndpoint {
   constructor(readonly address: string, connections: number) {
     const count = Math.max(1, Math.min(connectionsMax, connections));
     for (let i = 0; i < count; i++) {
-      this.channels.push(new grpc.Client(address, grpc.credentials.createInsecure(), {
+      this.channels.push(new grpc.Client(address, benchCredentials(), {
         'grpc.use_local_subchannel_pool': 1,
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 1000,

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { raftkvProtocol } from '../client/raftkv-protocol.js';
+import { makeCa, makeCert } from '../../src/cli/cert-files.js';
 import { waitForEvenLeaderships } from './raftkv-settle.js';
 import type { ClusterContext, ClusterPlan, TargetDefinition } from './target.js';
 
@@ -31,6 +32,8 @@ export interface RaftkvOptions {
   readonly groups: number;
   /** Extra `node` flags for every server, e.g. ["--max-old-space-size=512"]. */
   readonly nodeFlags: readonly string[];
+  /** TLS on every node's port (and so node to node), with throwaway certificates. */
+  readonly tls: boolean;
 }
 
 function entry(build: RaftkvBuild): string[] {
@@ -48,6 +51,7 @@ export function raftkvTarget(options: RaftkvOptions): TargetDefinition {
       electionTimeout: `${electionMs}–${2 * electionMs} ms randomized (${options.electionTicks} ticks)`,
       preVote: 'on', checkQuorum: 'on', durability: 'SQLite WAL, synchronous=FULL',
       groups: options.groups === 1 ? '1 (unsharded)' : `${options.groups} data groups (faults aim at group 0's leader)`,
+      tls: options.tls ? 'on (ECDSA P-256 certificates, node to node verified, clients do not verify)' : 'off',
     },
     missing: () => (options.build === 'dist' && !existsSync(join(repoRoot, 'dist/cli/raftkv.js'))
       ? 'dist/cli/raftkv.js is missing: run `npm run build` or use --raftkv-build source'
@@ -66,6 +70,12 @@ async function planRaftkv(options: RaftkvOptions, context: ClusterContext): Prom
     addresses.set(node, `${context.network.host(node)}:${port ?? 0}`);
   }
   const peers = [...addresses].map(([node, address]) => `${node}=${address}`).join(',');
+  const ca = options.tls ? makeCa(join(context.dataDir, 'tls')) : undefined;
+  const tlsFlags = (node: number): string[] => {
+    if (ca === undefined) return [];
+    const cert = makeCert(join(context.dataDir, 'tls'), ca, { name: `node-${node}`, commonName: `node-${node}`, altNames: [`IP:${context.network.host(node)}`, 'DNS:localhost'] });
+    return ['--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--tls-ca', ca.certFile];
+  };
   const specs = nodes.map((node) => {
     const profile = context.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(context.cpuProfileDir, `n${node}`)}`];
     const argv = [
@@ -76,6 +86,8 @@ async function planRaftkv(options: RaftkvOptions, context: ClusterContext): Prom
       '--heartbeat-ticks', String(options.heartbeatTicks),
       // One group is the unsharded server (--groups 0), the fair match for etcd's single group.
       '--groups', String(options.groups === 1 ? 0 : options.groups),
+      // Namespaced runs listen on lab addresses: plaintext off loopback must be asked for.
+      '--insecure-listen', ...tlsFlags(node),
     ];
     return { node, argv, cwd: repoRoot, logPath: join(context.logDir, `n${node}.log`) };
   });

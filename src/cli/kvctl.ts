@@ -24,6 +24,7 @@ import { shardCommand } from './commands/shard.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { txnCommand } from './commands/txn.js';
 import { watchCommand } from './commands/watch.js';
+import { tlsFromFlags } from './commands/tls-flags.js';
 import { Printer } from './output/printer.js';
 
 const COMMANDS: readonly Command[] = [
@@ -71,7 +72,7 @@ async function runCommand(command: Command, positionals: readonly string[], flag
   }
   const endpoints = parseEndpoints(flags.string('endpoints'), process.env['KVCTL_ENDPOINTS']);
   const timeoutMs = parseDuration(flags.string('timeout') ?? TIMEOUT_DEFAULT, 'timeout');
-  const clients = clientFactory(endpoints, timeoutMs, await kvctlCredentials(flags));
+  const clients = clientFactory(endpoints, timeoutMs, await kvctlCredentials(flags), tlsFromFlags(flags, process.env));
   const context: CommandContext = {
     endpoints, timeoutMs, encoding: parseEncoding(flags), out: new Printer(parseOutput(flags.string('output')), write),
     warn: (text) => process.stderr.write(`${text}\n`), flags, args: positionals.slice(1),
@@ -86,6 +87,10 @@ async function runCommand(command: Command, positionals: readonly string[], flag
     clients.close();
   }
 }
+
+// grpc-js sets the TLS server name to the endpoint's IP address and node prints a deprecation
+// warning (DEP0123) for it: noise for someone running a command, not something they can act on.
+process.noDeprecation = true;
 
 main(process.argv.slice(2)).then(
   (code) => {

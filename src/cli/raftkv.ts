@@ -10,11 +10,12 @@ import { DataFileError } from '../storage/database.js';
 import { BackupError } from '../shared/backup-archive.js';
 import { parseDevFlags, runDevCluster } from './dev-cluster.js';
 import { RESTORE_USAGE, runRestore } from './restore-command.js';
+import { CertToolError } from './cert-files.js';
 
 const USAGE = `usage:
   raftkv serve --node-id N --listen HOST:PORT --peers 1=HOST:PORT,... [--data-dir DIR] [--config FILE] [...]
   ${RESTORE_USAGE}
-  raftkv dev [--nodes 3] [--base-port 7001] [--data-dir ./data]
+  raftkv dev [--nodes 3] [--base-port 7001] [--data-dir ./data] [--groups N] [--tls]
   raftkv version
 Every serve flag can also be set as RAFTKV_<FLAG> (e.g. RAFTKV_DATA_DIR) or in a JSON config file.
 See README.md for all settings.`;
@@ -35,6 +36,10 @@ async function serve(argv: readonly string[]): Promise<void> {
 
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Everything serve, restore and dev write holds data or keys: owner-only, whatever umask this
+  // was started under (SQLite creates its files 0644 minus the umask; data-dir-modes.ts also
+  // tightens files an older version left readable).
+  process.umask(0o077);
   switch (command) {
     case 'serve':
       return serve(rest);
@@ -56,7 +61,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`raftkv: ${error.message}`);
     process.exit(2);
   }
-  if (error instanceof DataFileError || error instanceof BackupError) {
+  if (error instanceof DataFileError || error instanceof BackupError || error instanceof CertToolError) {
     console.error(`raftkv: ${error.message}`);
     process.exit(1);
   }

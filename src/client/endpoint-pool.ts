@@ -4,6 +4,7 @@
  * over the configured endpoints picks where to send calls that may go anywhere.
  */
 import type * as grpc from '@grpc/grpc-js';
+import type { ClientTls } from './client-tls.js';
 import { KvClientError } from './errors.js';
 import { KvStub } from './kv-stub.js';
 import type { CallAuth } from './credentials.js';
@@ -31,6 +32,7 @@ export class EndpointPool {
     readonly endpoints: readonly string[],
     /** Adds the caller's credentials to every call (credentials.ts); absent without auth. */
     private readonly auth?: CallAuth,
+    readonly tls?: ClientTls,
   ) {}
 
   stub(address: string): KvStub {
@@ -38,7 +40,7 @@ export class EndpointPool {
     const existing = this.stubs.get(address);
     if (existing !== undefined) return existing;
     if (!this.endpoints.includes(address) && this.stubs.size >= this.endpoints.length + LEARNT_ADDRESSES_MAX) this.dropLearnt();
-    const stub = new KvStub(address, channelOptions, this.auth);
+    const stub = new KvStub(address, channelOptions, this.auth, this.tls);
     this.stubs.set(address, stub);
     return stub;
   }

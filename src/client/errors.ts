@@ -133,6 +133,8 @@ const TRANSPORT_REASONS: readonly (readonly [RegExp, string])[] = [
 
 /** A short, human reason for a transport failure message from grpc-js. */
 export function transportReason(message: string): string {
+  // The stub already named the address and the TLS reason (kv-stub.ts): keep all of it.
+  if (message.startsWith('TLS handshake with')) return message;
   for (const [pattern, reason] of TRANSPORT_REASONS) if (pattern.test(message)) return reason;
   return 'unavailable';
 }

@@ -21,6 +21,7 @@ import { DataCalls, seedLeaders, type DataCall } from './data-calls.js';
 import { EndpointPool } from './endpoint-pool.js';
 import * as authCalls from './auth-calls.js';
 import { checkedCredentials, TokenAuth } from './credentials.js';
+import { clientCommonName, loadClientTls } from './client-tls.js';
 import { GRPC_STATUS, KvClientError } from './errors.js';
 import { singleGroupOf } from './group-split.js';
 import { LeaderCache, type LeaderEntry } from './leader-cache.js';
@@ -62,7 +63,7 @@ export class KvClient {
     const credentials = checkedCredentials(options.credentials);
     // The login goes through the pool it authenticates, without a token (TokenAuth skips Authenticate).
     const auth = credentials === undefined ? undefined : new TokenAuth(credentials, (user, password) => authCalls.authenticate({ pool }, user, password, deadlineMsDefault));
-    const pool: EndpointPool = new EndpointPool(endpoints, auth);
+    const pool: EndpointPool = new EndpointPool(endpoints, auth, loadClientTls(options.tls));
     const leaders = new LeaderCache();
     const runner = new CallRunner({
       pool, leaders, retry: checkedRetryOptions(options.retry), random: options.random ?? Math.random,
@@ -84,6 +85,24 @@ export class KvClient {
   /** The configured endpoints, e.g. `['127.0.0.1:7001']`. */
   get endpoints(): readonly string[] {
     return this.core.pool.endpoints;
+  }
+
+  /**
+   * Which identities a connection to `endpoint` runs with: whether TLS is on, the CN of the
+   * server's certificate and of this client's (the user a call runs as under --client-cert-auth),
+   * or why the TLS handshake fails. Opens one TLS connection of its own.
+   *
+   * @example
+   * ```ts
+   * const id = await client.connectionIdentity('127.0.0.1:7001'); // { tls: true, serverCommonName: 'node-1', clientCommonName: 'alice' }
+   * ```
+   */
+  async connectionIdentity(endpoint: string): Promise<ConnectionIdentity> {
+    const tls = this.core.pool.tls;
+    if (tls === undefined) return { tls: false };
+    const probe = await this.core.pool.stub(endpoint).probeTls();
+    const client = clientCommonName(tls);
+    return { tls: true, ...probe, ...(client === undefined ? {} : { clientCommonName: client }) };
   }
 
   /**
@@ -484,6 +503,15 @@ export class KvClient {
   }
 }
 
+/** See `KvClient.connectionIdentity`. */
+export interface ConnectionIdentity {
+  readonly tls: boolean;
+  readonly serverCommonName?: string;
+  readonly clientCommonName?: string;
+  /** Why the TLS handshake fails; absent when it works. */
+  readonly failure?: string;
+}
+
 /**
  * Creates a client. It connects lazily: the first call opens connections.
  *
@@ -503,6 +531,7 @@ export { KvError, KvClientError, OutcomeUnknownError, UnreachableError } from '.
 export type { Credentials } from './credentials.js';
 export type { AuthChange, AuthListing, AuthStatus } from './auth-calls.js';
 export type { KvErrorCode, KvErrorDetails, LeaderHint } from './errors.js';
+export type { ClientTlsOptions } from './client-tls.js';
 export type { AttemptFailure, ClientOptions, Consistency, ReadOptions, WriteOptions } from './options.js';
 export type { RangeOptions, RangePage } from './range.js';
 export { RangeIterable } from './range.js';

@@ -11,7 +11,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { KV_ERROR_CODES, type KvErrorCode, type KvErrorDetails } from '../shared/errors.js';
 import type { CallAuth } from './credentials.js';
+import { channelCredentials, type ClientTls } from './client-tls.js';
 import { GRPC_STATUS, KvClientError } from './errors.js';
+import { probeTls, TLS_PROBE_TIMEOUT_MS, type TlsProbe } from './tls-probe.js';
 
 export type KvMethod = 'Put' | 'Get' | 'Delete' | 'Range' | 'Txn' | 'BatchPut' | 'Status';
 export type ClusterMethod = 'MemberList' | 'MemberAdd' | 'MemberPromote' | 'MemberRemove' | 'LeaderTransfer' | 'ShardMap' | 'NodeStats'
@@ -106,13 +108,40 @@ function abortedBeforeStart(method: string): KvClientError {
   return new KvClientError('TIMEOUT', `Cannot call ${method}: aborted before it started`, { grpcCode: GRPC_STATUS.CANCELLED, neverSent: true });
 }
 
+/** A TLS probe's answer is reused this long, so a retry loop does not open a probe per attempt. */
+const TLS_PROBE_REUSE_MS = 1_000;
+
+interface ProbeState {
+  readonly at: number;
+  readonly result: Promise<TlsProbe>;
+  settled: TlsProbe | undefined;
+}
+
+function delay(ms: number): Promise<undefined> {
+  // Unref'd: a short-lived process (kvctl) need not wait for it to exit.
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+}
+
 export class KvStub {
   private readonly kv: ServiceClient<KvMethod>;
   private cluster: ClusterClient | undefined;
+  private lastProbe: ProbeState | undefined;
+  /** A call reached the node at least once (it answered, even with an error). */
+  private hasConnected = false;
+  private readonly credentials: grpc.ChannelCredentials;
+  /** The PEM files behind the credentials, for explaining a failed handshake; undefined: plaintext. */
+  private readonly tls: ClientTls | undefined;
+  /** False for credentials given ready-made (a node's own): nothing to probe with. */
+  private readonly canProbe: boolean;
 
-  constructor(readonly address: string, options: grpc.ClientOptions = {}, private readonly auth?: CallAuth) {
+  /** `tls` undefined: plaintext; ready-made credentials: a node calling another node. */
+  constructor(readonly address: string, options: grpc.ClientOptions = {}, private readonly auth?: CallAuth, tls?: ClientTls | grpc.ChannelCredentials) {
     const Kv = constructors().kv;
-    this.kv = new Kv(address, grpc.credentials.createInsecure(), {
+    const ready = tls instanceof grpc.ChannelCredentials;
+    this.credentials = ready ? tls : channelCredentials(tls);
+    this.tls = ready ? undefined : tls;
+    this.canProbe = !ready;
+    this.kv = new Kv(address, this.credentials, {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       ...options,
@@ -120,12 +149,53 @@ export class KvStub {
   }
 
   call(method: KvMethod, request: Message, options: CallOptions): Promise<Message> {
-    return unary(this.kv, method, request, options, this.auth);
+    return this.explained(unary(this.kv, method, request, options, this.auth), Date.now(), options);
   }
 
   /** A unary call of the Cluster service, on the same channel as the Kv calls. */
   callCluster(method: ClusterMethod, request: Message, options: CallOptions): Promise<Message> {
-    return unary(this.clusterClient(), method, request, options, this.auth);
+    return this.explained(unary(this.clusterClient(), method, request, options, this.auth), Date.now(), options);
+  }
+
+  /** One TLS connection to the node as this stub makes them: the server's CN, or why TLS fails. */
+  probeTls(timeoutMs = TLS_PROBE_TIMEOUT_MS): Promise<TlsProbe> {
+    return this.startProbe(timeoutMs).result;
+  }
+
+  private startProbe(timeoutMs = TLS_PROBE_TIMEOUT_MS): ProbeState {
+    const now = Date.now();
+    if (this.lastProbe === undefined || now - this.lastProbe.at > TLS_PROBE_REUSE_MS) {
+      const state: ProbeState = { at: now, result: probeTls(this.address, this.tls, timeoutMs), settled: undefined };
+      void state.result.then((probe) => (state.settled = probe));
+      this.lastProbe = state;
+    }
+    return this.lastProbe;
+  }
+
+  /**
+   * A call that could not connect gets the reason when it is TLS (a refused or untrusted
+   * certificate, TLS on one side only) instead of grpc-js's bare "No connection established".
+   * A stub that never reached its node waits for the probe (bounded by the call's deadline): the
+   * settings are the likely cause. One that did reach it before does not: the node is more likely
+   * down or cut off, and a probe of a cut-off node would hold up failover to another; it uses an
+   * answer already there, which a retry a moment later finds.
+   */
+  private async explained(call: Promise<Message>, startedAt: number, options: CallOptions): Promise<Message> {
+    try {
+      const reply = await call;
+      this.hasConnected = true;
+      return reply;
+    } catch (error) {
+      if (error instanceof KvClientError && error.fromServer) this.hasConnected = true;
+      if (!this.canProbe || !(error instanceof KvClientError) || !error.neverSent || error.grpcCode !== GRPC_STATUS.UNAVAILABLE) throw error;
+      const state = this.startProbe();
+      const remainingMs = options.deadlineMs - (Date.now() - startedAt);
+      const probe = state.settled ?? (!this.hasConnected && remainingMs > 0 ? await Promise.race([state.result, delay(remainingMs)]) : undefined);
+      if (probe?.failure === undefined) throw error;
+      throw new KvClientError(error.code, `TLS handshake with ${this.address} failed: ${probe.failure}`, {
+        details: error.details, grpcCode: GRPC_STATUS.UNAVAILABLE, neverSent: true, cause: error,
+      });
+    }
   }
 
   /** The SnapshotSave stream; `deadlineMs` bounds the whole transfer. Errors are KvClientErrors. */
@@ -157,7 +227,7 @@ export class KvStub {
 
   private clusterClient(): ClusterClient {
     const Cluster = constructors().cluster;
-    this.cluster ??= new Cluster(this.address, grpc.credentials.createInsecure(), { channelOverride: this.kv.getChannel() });
+    this.cluster ??= new Cluster(this.address, this.credentials, { channelOverride: this.kv.getChannel() });
     return this.cluster;
   }
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { KvClientError } from './errors.js';
 import type { RetryOptions } from './retry-policy.js';
 import type { Credentials } from './credentials.js';
+import type { ClientTlsOptions } from './client-tls.js';
 
 const SESSION_PREFIX_BYTES_MAX = 100;
 
@@ -97,6 +98,8 @@ export interface ClientOptions {
   readonly onAttemptFailed?: (failure: AttemptFailure) => void;
   /** Who the client is when the cluster has auth enabled (credentials.ts, docs/auth.md). */
   readonly credentials?: Credentials;
+  /** TLS (a cluster started with --tls-cert); absent: plaintext. */
+  readonly tls?: ClientTlsOptions;
 }
 
 /** The endpoint list, trimmed and deduplicated; INVALID_ARGUMENT if empty or not host:port. */

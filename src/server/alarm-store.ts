@@ -70,7 +70,7 @@ function parseAlarms(value: unknown): Alarm[] {
 
 export function saveAlarms(path: string, alarms: readonly Alarm[]): void {
   const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ version: FORMAT_VERSION, alarms }, null, 2)}\n`);
+  writeFileSync(temporary, `${JSON.stringify({ version: FORMAT_VERSION, alarms }, null, 2)}\n`, { mode: 0o600 });
   fsyncPath(temporary);
   renameSync(temporary, path);
   fsyncPath(dirname(path));

@@ -5,6 +5,7 @@
  * with a message an operator can act on.
  */
 import { readFileSync } from 'node:fs';
+import { isLoopbackAddress } from './listen-policy.js';
 
 export interface ServerConfig {
   readonly nodeId: number;
@@ -232,7 +233,8 @@ function validate(sources: readonly Source[]): ServerConfig {
     quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),
     hashCheckIntervalMs: int('hashCheckIntervalMs', 0, 24 * 3_600_000),
     authTokenTtlMs: int('authTokenTtlMs', 1000, 24 * 3_600_000),
-    tls: tlsSettings(pick), insecureListen: bool('insecureListen'), metricsListen: optionalAddress('metricsListen', pick),
+    ...listenSecurity(listen, tlsSettings(pick), bool('insecureListen')),
+    metricsListen: optionalAddress('metricsListen', pick),
   };
 }
 
@@ -241,6 +243,15 @@ function optionalAddress(key: string, pick: (key: string) => Picked): string | u
   const address = toStr(key, pick(key));
   checkAddress(key, address);
   return address;
+}
+
+/** Plaintext is for loopback; elsewhere it takes TLS or an explicit --insecure-listen. */
+function listenSecurity(listen: string, tls: TlsSettings | undefined, insecureListen: boolean): { tls: TlsSettings | undefined; insecureListen: boolean } {
+  if (tls === undefined && !insecureListen && !isLoopbackAddress(listen)) {
+    throw new ConfigError(`Setting listen "${listen}" is not a loopback address and TLS is off, so anyone who can reach it could read and change all data: `
+      + 'set tlsCert and tlsKey (--tls-cert, --tls-key), or pass --insecure-listen to serve plaintext anyway');
+  }
+  return { tls, insecureListen };
 }
 
 /** TLS is on when a certificate is given; a certificate needs its key, and client auth needs a CA. */

@@ -10,6 +10,7 @@
  * A replica restarted with state on disk starts unverified: no linearizable reads and no writes
  * until its first comparison, so a byte flipped while it was down is never served linearizably.
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { KvStub } from '../client/kv-stub.js';
 import { decodeGroupHashes, type GroupHashReport, type NodeHashes } from '../client/group-hashes.js';
 import { nodeId, type GroupId, type NodeId } from '../shared/ids.js';
@@ -34,6 +35,8 @@ export interface ConsistencyCheckerOptions {
   readonly intervalMs: number;
   readonly addressOf: (node: NodeId) => string | undefined;
   readonly log: Logger;
+  /** How to dial other nodes' client ports (TLS when the cluster uses it); default plaintext. */
+  readonly credentials?: ChannelCredentials | undefined;
 }
 
 export class ConsistencyChecker {
@@ -93,7 +96,7 @@ export class ConsistencyChecker {
     if (address === undefined) return undefined;
     let stub = this.stubs.get(address);
     if (stub === undefined) {
-      stub = new KvStub(address);
+      stub = new KvStub(address, {}, undefined, this.options.credentials);
       this.stubs.set(address, stub);
     }
     try {

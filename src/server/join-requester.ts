@@ -4,6 +4,7 @@
  * second until one accepts. The meta leader then makes it a meta learner, and the balancer moves
  * replicas onto it.
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { KvStub } from '../client/kv-stub.js';
 import { KvClientError } from '../client/errors.js';
 import type { NodeId } from '../shared/ids.js';
@@ -21,6 +22,8 @@ export class JoinRequester {
     private readonly advertise: string,
     private readonly seeds: readonly string[],
     private readonly log: Logger,
+    /** How to dial the seeds' client ports; undefined: plaintext. */
+    private readonly credentials?: ChannelCredentials,
   ) {}
 
   start(): void {
@@ -43,7 +46,7 @@ export class JoinRequester {
 
   /** True once registered; follows one NOT_LEADER hint. */
   private async ask(address: string, hops = 0): Promise<boolean | undefined> {
-    const stub = new KvStub(address);
+    const stub = new KvStub(address, {}, undefined, this.credentials);
     try {
       const reply = await stub.callCluster('NodeJoin', { nodeId: String(this.self), address: this.advertise }, { deadlineMs: CALL_DEADLINE_MS });
       this.done = true;

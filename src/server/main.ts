@@ -4,7 +4,7 @@
  * exits), recovers from disk on restart, and shuts down gracefully on SIGTERM/SIGINT: stop
  * accepting calls, let in-flight ones finish (bounded), stop the groups, close the database.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { nodeId, type NodeId } from '../shared/ids.js';
@@ -43,6 +43,8 @@ import { ConsistencyChecker } from './consistency-checker.js';
 import { TlsMaterial } from '../transport/tls-material.js';
 import { Operations } from './operations.js';
 import { CLUSTER_SERVICE_NAME, KV_SERVICE_NAME } from './health-service.js';
+import { secureDataDir } from './data-dir-modes.js';
+import { warnIfInsecure } from './listen-policy.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
 const SESSIONS_MAX = 100_000;
@@ -71,7 +73,8 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   installFatalHandlers(log);
   // Loaded before anything touches the data dir: a bad certificate stops the start at once.
   const tls = config.tls === undefined ? undefined : TlsMaterial.load(config.tls, log.child({ component: 'tls' }));
-  mkdirSync(config.dataDir, { recursive: true });
+  warnIfInsecure(config, log);
+  secureDataDir(config.dataDir, log);
   const dbPath = join(config.dataDir, 'raftkv.db');
   const sharded = config.groups > 0;
   const hasher = sharded ? await loadKeyHasher() : null;
@@ -87,7 +90,11 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const self = nodeId(config.nodeId);
   const peers = new Map(configured);
   peers.delete(self);
-  const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
+  // How this node dials others (Raft, and the Cluster calls of the checker, alarms, GC and join):
+  // with TLS on, it verifies them against the CA and presents its own certificate.
+  const nodeCredentials = tls?.channelCredentials();
+  const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }),
+    ...(nodeCredentials === undefined ? {} : { credentials: nodeCredentials }) });
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
     snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks,
     pendingReadsMax: config.pendingReadsMax, pendingProposalsMax: config.pendingProposalsMax, logger: log });
@@ -100,12 +107,12 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
   host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message, maps.current()));
   const router = new Router(host, maps, hasher);
-  const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log);
-  const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
+  const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log, nodeCredentials);
+  const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log, credentials: nodeCredentials }) : [])];
   const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
   const alarms = alarmParts.alarms;
   const checker = config.hashCheckIntervalMs > 0
-    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }) })
+    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }), credentials: nodeCredentials })
     : null;
   checker?.markRestarted(); // Before serving: a replica restarted with state must match its peers first.
   const operations = new Operations({ metricsListen: config.metricsListen, tickMs: config.tickMs, host, storage, alarms,
@@ -125,7 +132,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   }));
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, observeCall: operations.callObserver(CLUSTER_SERVICE_NAME), nodeId: config.nodeId, host, storage, router, maps, addressOf,
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls, authCalls }));
-  const port = await bind(server, config.listen);
+  const port = await bind(server, config.listen, tls?.serverCredentials(config.tls?.clientCertAuth ?? false) ?? grpc.ServerCredentials.createInsecure());
   tls?.watch();
   host.start();
   checker?.start();
@@ -159,12 +166,12 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
  * Anything else that raises or honours alarms (the consistency check's CORRUPT) takes `alarms`
  * from here: one registry per node, so list, disarm and the alarm file see every alarm.
  */
-function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger) {
+function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger, credentials?: grpc.ChannelCredentials) {
   const alarmLog = log.child({ component: 'alarms' });
   const alarms = openAlarms(config.dataDir, (err) => alarmLog.error({ err }, 'could not save the alarms; they hold until the process exits'));
   for (const alarm of alarms.list()) alarmLog.warn({ kind: alarm.kind, group: alarm.group, reason: alarm.reason }, 'alarm still raised from before the restart');
   const quota = new SpaceQuota({ quotaBytes: config.quotaBytes, usedBytes: () => storage.db.usedBytes(), alarms, log: alarmLog });
-  const peerAlarms = new PeerAlarms(self, peers, alarmLog);
+  const peerAlarms = new PeerAlarms(self, peers, alarmLog, credentials);
   const admission = new WriteAdmission({ self, alarms, quota, peerAlarm: (node) => peerAlarms.alarmOf(node, 'NOSPACE') });
   const calls = new AlarmCalls({ self, alarms, quota, peerAlarms: () => peerAlarms.all(), log: alarmLog });
   const parts = [new Periodic(QUOTA_CHECK_INTERVAL_MS, () => quota.check()), new Periodic(PEER_ALARM_POLL_MS, () => peerAlarms.round(), () => peerAlarms.close())];
@@ -176,11 +183,11 @@ function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, 
  * replica sets, the cluster balancer (acts on the meta leader only), removing replicas this node
  * lost, and, for a node started with --join, registering itself.
  */
-function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHost; storage: NodeStorage; maps: MetaMap; log: Logger }): { start(): void; stop(): void }[] {
-  const { host, storage, maps, log } = parts;
+function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHost; storage: NodeStorage; maps: MetaMap; log: Logger; credentials: grpc.ChannelCredentials | undefined }): { start(): void; stop(): void }[] {
+  const { host, storage, maps, log, credentials } = parts;
   const mover = new ReplicaMover(self, host, maps, log.child({ component: 'mover' }));
   const balancer = new Balancer(maps, log.child({ component: 'balancer' }), config.defaultDeadlineMs);
-  const gc = new ReplicaGc(self, host, storage, maps, log.child({ component: 'gc' }));
+  const gc = new ReplicaGc(self, host, storage, maps, log.child({ component: 'gc' }), credentials);
   const control: { start(): void; stop(): void }[] = [
     new Periodic(MOVE_INTERVAL_MS, () => mover.stepAll()),
     new Periodic(BALANCER_INTERVAL_MS, () => balancer.round()),
@@ -190,7 +197,7 @@ function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHos
     const leaders = new LeaderBalancer(self, host, maps, log.child({ component: 'balancer' }));
     control.push(new Periodic(BALANCE_INTERVAL_MS, () => leaders.balanceOnce()));
   }
-  if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' })));
+  if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' }), credentials));
   return control;
 }
 
@@ -209,9 +216,9 @@ function checkFoundingGroups(storage: NodeStorage, config: ServerConfig): void {
   }
 }
 
-function bind(server: grpc.Server, address: string): Promise<number> {
+function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
 }
 

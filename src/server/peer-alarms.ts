@@ -9,6 +9,7 @@
  * node that is no longer a member of a group no longer counts for that group's writes. A raised
  * or disarmed alarm is seen here within one poll (plus the call's deadline).
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { KvStub, type Message } from '../client/kv-stub.js';
 import { groupId, type NodeId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
@@ -27,6 +28,8 @@ export class PeerAlarms {
     private readonly self: NodeId,
     private readonly peers: () => ReadonlyMap<NodeId, string>,
     private readonly log: Logger,
+    /** How to dial the peers' client ports; undefined: plaintext. */
+    private readonly credentials?: ChannelCredentials,
   ) {}
 
   /** The node-wide alarm of `kind` that `node` last reported; undefined if none (or never heard from). */
@@ -60,7 +63,7 @@ export class PeerAlarms {
   private async ask(node: NodeId, address: string): Promise<void> {
     let stub = this.stubs.get(address);
     if (stub === undefined) {
-      stub = new KvStub(address);
+      stub = new KvStub(address, {}, undefined, this.credentials);
       this.stubs.set(address, stub);
     }
     try {

@@ -18,6 +18,7 @@
  * (finding M4: else a lagging voter whose configuration still counts the old replica can win).
  * Each deletion is logged ('removed replica').
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { KvStub } from '../client/kv-stub.js';
 import type { GroupId, NodeId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
@@ -45,6 +46,8 @@ export class ReplicaGc {
     private readonly storage: NodeStorage,
     private readonly maps: MetaMap,
     private readonly log: Logger,
+    /** How to dial other nodes' client ports; undefined: plaintext. */
+    private readonly credentials?: ChannelCredentials,
   ) {}
 
   /** Closes the connections to peers. */
@@ -76,7 +79,7 @@ export class ReplicaGc {
 
   private async ask(address: string, group: GroupId): Promise<Answer | null> {
     let stub = this.stubs.get(address);
-    if (stub === undefined) this.stubs.set(address, (stub = new KvStub(address)));
+    if (stub === undefined) this.stubs.set(address, (stub = new KvStub(address, {}, undefined, this.credentials)));
     try {
       const reply = await stub.callCluster('MemberList', { groupId: String(group) }, { deadlineMs: ASK_DEADLINE_MS });
       const members = (reply['members'] as { nodeId: string }[] | undefined) ?? [];

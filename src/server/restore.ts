@@ -63,7 +63,7 @@ export async function restoreNode(options: RestoreOptions): Promise<RestoreResul
   const layout = restoreLayout(manifest, peers, options.replicas ?? savedReplicas(manifest));
   const servedGroups = manifest.sharded ? manifest.groups.filter((g) => g.group !== META_GROUP).length : 0;
   const created = !existsSync(options.dataDir);
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   try {
     const groups = await writeGroups(options, manifest, layout, self, servedGroups);
     return { manifest, groups, servedGroups };

@@ -70,7 +70,8 @@ export class BackupWriter {
   private constructor(private readonly file: fs.FileHandle) {}
 
   static async create(path: string): Promise<BackupWriter> {
-    const writer = new BackupWriter(await fs.open(path, 'w'));
+    // Owner-only: a backup holds every key and value of the cluster.
+    const writer = new BackupWriter(await fs.open(path, 'w', 0o600));
     await writer.write(headMagic);
     return writer;
   }
@@ -158,7 +159,7 @@ export async function verifyBackup(path: string): Promise<BackupManifest> {
 /** Copies one group's section into `dest`, checking its sha256 on the way (call verifyBackup first). */
 export async function extractGroup(path: string, group: BackupGroup, dest: string): Promise<void> {
   const file = await openArchive(path);
-  const out = await fs.open(dest, 'w');
+  const out = await fs.open(dest, 'w', 0o600);
   try {
     const hash = createHash('sha256');
     await forEachChunk(file, group.offset, group.bytes, async (chunk) => {

@@ -62,7 +62,7 @@ export class StorageDatabase {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = OFF');
     ensureSchema(sqlite);
-    fs.mkdirSync(snapshotDirOf(path), { recursive: true });
+    fs.mkdirSync(snapshotDirOf(path), { recursive: true, mode: 0o700 });
     return new StorageDatabase(sqlite, path);
   }
 

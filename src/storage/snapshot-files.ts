@@ -45,7 +45,7 @@ export function readFileChunk(file: string, offset: number, bytesMax: number): {
 /** Writes `data` at `offset`, cuts the file there, and fsyncs; creates the file when offset is 0. */
 export function writeFileChunkDurably(file: string, offset: number, data: Uint8Array): void {
   const isNew = offset === 0 && !fs.existsSync(file);
-  const fd = fs.openSync(file, offset === 0 ? 'w' : 'r+');
+  const fd = fs.openSync(file, offset === 0 ? 'w' : 'r+', 0o600); // owner-only: a snapshot holds every value
   try {
     let written = 0;
     while (written < data.byteLength) {

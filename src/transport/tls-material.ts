@@ -97,9 +97,14 @@ export class TlsMaterial implements grpc.experimental.CertificateProvider {
     return grpc.experimental.createCertificateProviderChannelCredentials(this, this);
   }
 
+  // The first update goes out on a microtask, not inside add*Listener: grpc-js's server subscribes
+  // to the provider before it registers the watcher that applies updates, so an update delivered
+  // synchronously is lost and the port drops every connection until the next reload.
   addCaCertificateListener(listener: CaListener): void {
     this.caListeners.add(listener);
-    listener(this.caUpdate());
+    queueMicrotask(() => {
+      if (this.caListeners.has(listener)) listener(this.caUpdate());
+    });
   }
 
   removeCaCertificateListener(listener: CaListener): void {
@@ -108,7 +113,9 @@ export class TlsMaterial implements grpc.experimental.CertificateProvider {
 
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.identityListeners.add(listener);
-    listener(this.identityUpdate());
+    queueMicrotask(() => {
+      if (this.identityListeners.has(listener)) listener(this.identityUpdate());
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {

@@ -1,7 +1,7 @@
 // Goal: backup and restore keep working on a `--groups 0` cluster (one group holds every key).
 // Method: one real node; write keys, `kvctl snapshot save`, check `snapshot status` lists group 0
 // only, stop the node, wipe its data dir, `raftkv restore`, start it and read every key back.
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, op } from '../../src/client/kv-client.js';
@@ -42,6 +42,7 @@ describe('backup and restore of an unsharded cluster', () => {
     const file = join(c.root, 'single.snap');
     const saved = await kvctl(['snapshot', 'save', file], { endpoints, timeoutMs: 60_000 });
     expect([saved.code, saved.stderr]).toEqual([0, '']);
+    expect((statSync(file).mode & 0o777).toString(8), 'a backup holds every value: owner-only').toBe('600');
     const status = await kvctl(['snapshot', 'status', file, '-o', 'json'], { endpoints, timeoutMs: 60_000 });
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ sharded: false, epoch: 0, ring: [], groups: [{ group: 0 }] });

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KvStub } from '../../src/client/kv-stub.js';
+import type { ClientTls } from '../../src/client/client-tls.js';
 import { pollUntil } from '../support/poll.js';
 import { freePorts } from '../support/ports.js';
 import { serveArgv, ServeProcess, type ExitInfo } from '../support/serve-process.js';
@@ -35,6 +36,8 @@ export interface ClusterOptions {
   readonly nodes?: Readonly<Record<number, NodeOptions>>;
   /** Extra nodes (ids size+1, ...) that are not founders: start them later with join(). */
   readonly spares?: number;
+  /** TLS for the harness's own stubs, for nodes started with --tls-cert. */
+  readonly clientTls?: ClientTls | undefined;
 }
 
 interface Member {
@@ -139,7 +142,7 @@ export class Cluster {
       'grpc.initial_reconnect_backoff_ms': 50,
       'grpc.min_reconnect_backoff_ms': 50,
       'grpc.max_reconnect_backoff_ms': 250,
-    });
+    }, undefined, this.options.clientTls);
     return member.stub;
   }
 

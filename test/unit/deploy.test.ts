@@ -9,5 +9,7 @@ describe('deploy/raftkv.example.json', () => {
     expect(config.nodeId).toBe(1);
     expect(config.peers.size).toBe(3);
     expect(config.advertise).toBe('10.0.1.11:7001');
+    // It listens on all interfaces, so it must use TLS (plaintext there is refused).
+    expect(config.tls).toEqual({ certFile: '/etc/raftkv/tls/node.crt', keyFile: '/etc/raftkv/tls/node.key', caFile: '/etc/raftkv/tls/ca.crt', clientCertAuth: true });
   });
 });

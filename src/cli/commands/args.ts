@@ -40,6 +40,10 @@ export const GLOBAL_FLAGS: FlagSpecs = {
   base64: { type: 'boolean', help: 'keys and values are base64 on input and output' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
   ...AUTH_FLAGS,
+  // TLS (tls-flags.ts turns these into the SDK's tls option).
+  cacert: { type: 'string', value: 'FILE', help: 'CA certificate (PEM) that signed the servers\' certificates; turns TLS on (env KVCTL_CACERT)' },
+  cert: { type: 'string', value: 'FILE', help: 'client certificate (PEM) for a cluster with --client-cert-auth (env KVCTL_CERT)' },
+  key: { type: 'string', value: 'FILE', help: 'key (PEM) of --cert (env KVCTL_KEY)' },
 };
 
 /** Parsed flags with typed accessors. */

@@ -2,7 +2,7 @@
  * What every kvctl command gets: the parsed flags, a lazily created SDK client, the printer and
  * the byte encoding, plus the exit codes commands return.
  */
-import { createClient, type Credentials, type KvClient } from '../../client/kv-client.js';
+import { createClient, type ClientTlsOptions, type Credentials, type KvClient } from '../../client/kv-client.js';
 import { formatBytes, jsonBytes, parseBytes, type ByteEncoding } from '../output/bytes-format.js';
 import type { Printer } from '../output/printer.js';
 import type { FlagSpecs, Flags } from './args.js';
@@ -44,10 +44,10 @@ export interface Command {
 }
 
 /** Lazily creates one client for the whole kvctl run. */
-export function clientFactory(endpoints: readonly string[], timeoutMs: number, credentials?: Credentials): { get: () => KvClient; close: () => void } {
+export function clientFactory(endpoints: readonly string[], timeoutMs: number, credentials?: Credentials, tls?: ClientTlsOptions): { get: () => KvClient; close: () => void } {
   let client: KvClient | undefined;
   return {
-    get: () => (client ??= createClient({ endpoints, defaultDeadlineMs: timeoutMs, ...(credentials === undefined ? {} : { credentials }) })),
+    get: () => (client ??= createClient({ endpoints, defaultDeadlineMs: timeoutMs, ...(credentials === undefined ? {} : { credentials }), ...(tls === undefined ? {} : { tls }) })),
     close: () => client?.close(),
   };
 }

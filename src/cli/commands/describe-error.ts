@@ -19,6 +19,9 @@ function lowerFirst(text: string): string {
 }
 
 function describeKvError(error: KvError): string {
+  if (error instanceof UnreachableError && error.reason.startsWith('TLS handshake')) {
+    return `${error.reason}; check --cacert, --cert and --key against the cluster's CA`;
+  }
   if (error instanceof UnreachableError) {
     return `no endpoint reachable: tried ${error.endpoints.join(', ')} (${error.reason}); is the cluster running? (npm start), or pass --endpoints`;
   }

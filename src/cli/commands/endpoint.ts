@@ -7,6 +7,7 @@
 import { KvError, UnreachableError, type EndpointStatus } from '../../client/kv-client.js';
 import { expectArgs, parseCount, UsageError } from './args.js';
 import { EXIT, type Command, type CommandContext, type ExitCode } from './context.js';
+import { describeIdentity } from './tls-flags.js';
 
 export function formatSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -67,6 +68,9 @@ async function status(context: CommandContext): Promise<ExitCode> {
   const anyError = outcomes.some((o) => 'error' in o);
   const noteColumn = anyError || outcomes.some((o) => 'noReplica' in o);
   context.out.show({ columns: noteColumn ? columns : columns.slice(0, -1), rows: noteColumn ? rows : rows.map((r) => r.slice(0, -1)), json: outcomes.map(statusJson) });
+  const first = context.endpoints[0];
+  // Which identities the calls ran with, on stderr so JSON output stays one document.
+  if (first !== undefined) context.warn(describeIdentity(first, await context.client().connectionIdentity(first)));
   return anyError ? EXIT.error : EXIT.ok;
 }
 

@@ -241,6 +241,8 @@ export class JepsenCluster {
         '--hash-check-interval-ms', '1000',
         // Always explicit: the server's own default is a sharded cluster.
         '--groups', String(s.groups ?? 0), ...(this.isSharded ? ['--replicas', String(s.replicas ?? 3)] : []),
+        // The netns backend listens on lab addresses, not loopback: plaintext there must be asked for.
+        '--insecure-listen',
       ],
     }, s.serverEntry);
   }

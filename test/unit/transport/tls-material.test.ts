@@ -1,4 +1,6 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,7 +28,7 @@ describe('TlsMaterial', () => {
       .toThrow(/Cannot read the TLS certificate \(tlsCert\) ".*nope.crt"/);
   });
 
-  it('hands listeners the rotated pair on reload and keeps the old one when the new is broken', () => {
+  it('hands listeners the rotated pair on reload and keeps the old one when the new is broken', async () => {
     const certFile = join(dir, 'live.crt');
     const keyFile = join(dir, 'live.key');
     copyFileSync(one.certFile, certFile);
@@ -34,6 +36,7 @@ describe('TlsMaterial', () => {
     const material = TlsMaterial.load({ certFile, keyFile, caFile: ca.certFile, clientCertAuth: false }, log);
     const seen: string[] = [];
     material.addIdentityCertificateListener((update) => seen.push(update?.certificate.toString() ?? 'none'));
+    await Promise.resolve(); // the first update comes on a microtask
     copyFileSync(two.certFile, certFile);
     copyFileSync(two.keyFile, keyFile);
     expect(material.reload('test')).toBe(true);
@@ -42,5 +45,28 @@ describe('TlsMaterial', () => {
     expect(seen).toHaveLength(2);
     expect(seen[1]).not.toBe(seen[0]);
     material.close();
+  });
+
+  // grpc-js subscribes to the provider before registering the watcher that applies updates: a
+  // provider that answered synchronously left the port dropping every connection.
+  it('serverCredentials() makes a port that completes TLS handshakes from the first connection', async () => {
+    const material = TlsMaterial.load({ certFile: one.certFile, keyFile: one.keyFile, caFile: ca.certFile, clientCertAuth: false }, log);
+    const server = new grpc.Server();
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync('127.0.0.1:0', material.serverCredentials(false), (err, bound) => (err === null ? resolve(bound) : reject(err)));
+    });
+    try {
+      const cn = await new Promise<unknown>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port, ca: readFileSync(ca.certFile), ALPNProtocols: ['h2'] }, () => {
+          resolve(socket.getPeerCertificate().subject.CN);
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+      expect(cn).toBe('node-1');
+    } finally {
+      server.forceShutdown();
+      material.close();
+    }
   });
 });
