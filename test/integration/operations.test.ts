@@ -104,7 +104,8 @@ describe('metrics, probes, health and reflection', () => {
     const [watched, ...others] = c.ids();
     if (watched === undefined) throw new Error('no node');
     await pollUntil('node ready', waitMs, async () => ((await httpGet(watched, '/readyz')).status === 200 ? true : undefined));
-    expect(await healthOf(c.address(watched), '')).toBe('SERVING');
+    // The health service follows readiness within its refresh interval, not at once.
+    await pollUntil('health SERVING', waitMs, async () => ((await healthOf(c.address(watched), '')) === 'SERVING' ? true : undefined));
     for (const id of others) c.pause(id);
     try {
       const notReady = await pollUntil('node not ready', waitMs, async () => {
