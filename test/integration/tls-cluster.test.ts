@@ -11,7 +11,7 @@ import { createClient } from '../../src/client/kv-client.js';
 import { loadClientTls } from '../../src/client/client-tls.js';
 import { makeCa, makeCert } from '../support/certs.js';
 import { pollUntil } from './cluster.js';
-import { get, LINEARIZABLE } from './kv-helpers.js';
+import { get, LINEARIZABLE, SERIALIZABLE } from './kv-helpers.js';
 import { useCluster } from './use-cluster.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'raftkv-tls-cluster-'));
@@ -37,6 +37,9 @@ describe('a TLS cluster with client certificates', () => {
     } finally {
       client.close();
     }
+    // Node 3 must hold the write when it stops: a replica restarted empty has nothing to verify
+    // and starts out trusted, never logging a check (the test then waited in vain, 1 run in 3).
+    await pollUntil('node 3 to apply the write', 10_000, async () => ((await get(c.stub(3), 'tls-cluster/a', SERIALIZABLE))?.value === '1' ? true : undefined));
     await c.kill(3, 'SIGTERM');
     await c.restart(3);
     await pollUntil('node 3 to pass its consistency check', 30_000, async () => (c.logText(3).includes('consistency check passed') ? true : undefined), 100);
