@@ -83,10 +83,10 @@ function refuseSystemKeys(need: Need, method: string): void {
  * `state` null: this node does not know the auth state yet (auth-store.ts). Open calls and
  * read-only views are served as without auth; data and root calls fail closed with NO_LEADER.
  */
-export function authorize(known: AuthState | null, call: GuardedCall, method: string, request: Obj, nowMs: number): CallIdentity {
+export function authorize(known: AuthState | null, call: GuardedCall, method: string, request: Obj, nowMs: number, whyUnknown: (what: string) => KvError = unknownState): CallIdentity {
   const need = needOf(method, request);
   refuseSystemKeys(need, method);
-  if (known === null && (need.kind === 'keys' || need.kind === 'root')) throw unknownState(`serve ${method}`);
+  if (known === null && (need.kind === 'keys' || need.kind === 'root')) throw whyUnknown(`serve ${method}`);
   const state = known ?? EMPTY_AUTH;
   if (!state.enabled) return bestEffortIdentity(state, call, method, nowMs);
   const identity = identify(state, call, method, nowMs);

@@ -47,6 +47,19 @@ export class AuthStore {
     return this.read(meta).state;
   }
 
+  /**
+   * Why the auth state is unknown here: CORRUPT when this node's group-0 replica is (say, it
+   * refused a damaged snapshot and waits for a restart), else NO_LEADER. Both send the caller to
+   * another node; CORRUPT also tells an operator what to fix.
+   */
+  unknownError(what: string): KvError {
+    const meta = this.host.group(META_GROUP);
+    if (meta?.health.state === 'corrupt') {
+      return new KvError('CORRUPT', `Cannot ${what}: this node's replica of group 0, which holds the auth state, is corrupt (${meta.health.reason}); use another node`, { group: META_GROUP });
+    }
+    return unknownState(what);
+  }
+
   /** current(), or NO_LEADER (retryable elsewhere) when this node does not know the auth state. */
   known(): AuthState {
     const state = this.current();

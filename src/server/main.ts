@@ -123,7 +123,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const rpc: RpcContext = {
     logger: log.child({ component: 'rpc' }), requestBytesMax: config.requestBytesMax, defaultDeadlineMs: config.defaultDeadlineMs,
     onFatal: (error) => exitFatal(log, error), calls,
-    guard: (call, method, request) => authorize(auth.current(), call, method, request, Date.now()),
+    guard: (call, method, request) => authorize(auth.current(), call, method, request, Date.now(), (what) => auth.unknownError(what)),
   };
   operations.addServices(server);
   server.addService(kvServiceDefinition(), createKvService({
