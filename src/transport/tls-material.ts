@@ -97,9 +97,17 @@ export class TlsMaterial implements grpc.experimental.CertificateProvider {
     return grpc.experimental.createCertificateProviderChannelCredentials(this, this);
   }
 
+  /*
+   * The first update is handed over on a microtask, not synchronously: grpc-js's server adds its
+   * credentials watcher only after registering these listeners (server.js createHttp2Server,
+   * server-credentials.js _addWatcher), so a synchronous update reaches no watcher and the port
+   * drops every connection as "unloaded credentials" until the next reload.
+   */
   addCaCertificateListener(listener: CaListener): void {
     this.caListeners.add(listener);
-    listener(this.caUpdate());
+    queueMicrotask(() => {
+      if (this.caListeners.has(listener)) listener(this.caUpdate());
+    });
   }
 
   removeCaCertificateListener(listener: CaListener): void {
@@ -108,7 +116,9 @@ export class TlsMaterial implements grpc.experimental.CertificateProvider {
 
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.identityListeners.add(listener);
-    listener(this.identityUpdate());
+    queueMicrotask(() => {
+      if (this.identityListeners.has(listener)) listener(this.identityUpdate());
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {
