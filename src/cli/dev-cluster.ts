@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PEER_PORT_OFFSET } from '../shared/member-address.js';
 
 export interface DevClusterOptions {
   readonly nodes: number;
@@ -43,7 +44,7 @@ export function runDevCluster(options: DevClusterOptions): void {
     const dataDir = resolve(join(options.dataDir, `n${id}`));
     const logFile = openSync(join(options.dataDir, `n${id}.log`), 'a');
     const args = [...process.execArgv, entry, 'serve', '--node-id', String(id), '--listen',
-      `${options.host}:${options.basePort + id - 1}`, '--peers', peers, '--data-dir', dataDir,
+      `${options.host}:${options.basePort + id - 1}`, '--peer-listen', `${options.host}:${options.basePort + id - 1 + PEER_PORT_OFFSET}`, '--peers', peers, '--data-dir', dataDir,
       ...(options.groups === undefined ? [] : ['--groups', String(options.groups)])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', logFile, logFile] });
     child.on('exit', (code, signal) => console.log(`node ${id} exited (${signal ?? code})`));

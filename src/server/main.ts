@@ -11,7 +11,8 @@ import { nodeId, type NodeId } from '../shared/ids.js';
 import { createRootLogger, type Logger } from '../shared/logger.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import { NodeHost } from '../runtime/node-host.js';
-import { GrpcPeerTransport, peerServerOptions } from '../transport/grpc-peer-transport.js';
+import { clientAddressOf, memberRecord, peerAddresses } from '../shared/member-address.js';
+import { createPeerPort } from './peer-server.js';
 import { clusterServiceDefinition, kvServiceDefinition } from '../transport/proto-loader.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { createClusterService } from './cluster-service.js';
@@ -69,30 +70,28 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const storage = NodeStorage.open({ path: dbPath, kv: { sessionTtlMs: config.sessionTtlMs, sessionsMax: SESSIONS_MAX, ...ringPositionOf } });
   checkFoundingGroups(storage, config);
   const configured = new Map<NodeId, string>([...config.peers].map(([id, addr]) => [nodeId(id), addr]));
-  const server = new grpc.Server({
-    ...peerServerOptions(),
-    ...connectionLimitOptions(),
-    'grpc.max_receive_message_length': Math.max(Number(peerServerOptions()['grpc.max_receive_message_length']), config.requestBytesMax * 2),
-  });
+  const server = new grpc.Server({ ...connectionLimitOptions(), 'grpc.max_receive_message_length': config.requestBytesMax * 2 });
   const self = nodeId(config.nodeId);
-  const peers = new Map(configured);
+  const peers = peerAddresses(configured);
   peers.delete(self);
-  const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }) });
+  const peerPort = createPeerPort(config, self, peers, tls, log.child({ component: 'transport' }));
+  const transport = peerPort.transport;
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
     snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks,
     pendingReadsMax: config.pendingReadsMax, pendingProposalsMax: config.pendingProposalsMax, logger: log });
   // A data dir made by `raftkv restore` already holds its groups: it founds none from the flags.
   const founding = !config.join && storage.settleSetting(ORIGIN_SETTING, 'founded') !== RESTORED_ORIGIN;
   const initialMap = sharded && founding ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;
-  const groups = new GroupSet({ config, self, storage, host, configured, initialMap, founding, log, onPeersChanged: (p) => transport.setPeers(p) });
+  const groups = new GroupSet({ config, self, storage, host, configured, initialMap, founding, log, onPeersChanged: (p) => transport.setPeers(peerAddresses(p)) });
   for (const group of groups.initialGroups()) await groups.open(group);
   host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message));
-  transport.setPeers(groups.peers());
+  transport.setPeers(peerAddresses(groups.peers()));
+  const clientAddresses = (): Map<NodeId, string> => new Map([...groups.peers()].map(([id, record]) => [id, clientAddressOf(record)]));
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
   const router = new Router(host, maps, hasher);
-  const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log);
+  const alarmParts = alarmControl(config, self, storage, clientAddresses, log);
   const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
-  const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
+  const addressOf = (node: NodeId): string | undefined => clientAddresses().get(node) ?? (node === self ? config.advertise : undefined);
   const alarms = alarmParts.alarms;
   const checker = config.hashCheckIntervalMs > 0
     ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }) })
@@ -109,23 +108,26 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   }));
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, maps, addressOf,
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
+  const peerPortNumber = await peerPort.bind();
   const port = await bind(server, config.listen);
   tls?.watch();
   host.start();
   checker?.start();
   for (const part of control) part.start();
-  log.info({ listen: config.listen, port, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
+  log.info({ listen: config.listen, port, peerListen: config.peerListen, peerPort: peerPortNumber, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
   const stop = async (): Promise<void> => {
     // tryShutdown refuses new calls at once but completes only when every call has ended, and the
     // inbound peer streams never end by themselves: let client calls finish while Raft still runs
     // (bounded by the grace period), then close the transport, which ends those streams.
     const serverStopped = shutdownServer(server);
+    const peerServerStopped = shutdownServer(peerPort.server);
     await Promise.race([calls.idle(), serverStopped]);
     for (const part of control) part.stop();
     checker?.stop();
     host.close();
     await transport.close();
     await serverStopped;
+    await peerServerStopped;
     storage.close();
     tls?.close();
     log.info({}, 'stopped');
@@ -171,7 +173,10 @@ function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHos
     const leaders = new LeaderBalancer(self, host, maps, log.child({ component: 'balancer' }));
     control.push(new Periodic(BALANCE_INTERVAL_MS, () => leaders.balanceOnce()));
   }
-  if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' })));
+  if (config.join) {
+    const record = memberRecord(config.advertise, config.peerAdvertise);
+    control.push(new JoinRequester(self, record, [...config.peers.values()].map(clientAddressOf), log.child({ component: 'join' })));
+  }
   return control;
 }
 

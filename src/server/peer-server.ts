@@ -1,0 +1,36 @@
+/**
+ * The node's peer port: a grpc.Server of its own serving only the Raft transport, and the
+ * transport that uses it. Clients never reach Raft, and peers never reach Kv or Cluster, whatever
+ * the client port allows. With TLS on the peer port is always mutual TLS: a peer must present a
+ * certificate that chains to the cluster CA, and is the node that certificate names
+ * (src/transport/peer-identity.ts); the same certificates dial other nodes.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { NodeId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import { GrpcPeerTransport, peerServerOptions } from '../transport/grpc-peer-transport.js';
+import type { TlsMaterial } from '../transport/tls-material.js';
+import { ConfigError, type ServerConfig } from './config.js';
+
+export interface PeerPort {
+  readonly server: grpc.Server;
+  readonly transport: GrpcPeerTransport;
+  /** Binds the peer port; resolves to the bound port number. */
+  bind(): Promise<number>;
+}
+
+export function createPeerPort(config: ServerConfig, self: NodeId, peers: ReadonlyMap<NodeId, string>, tls: TlsMaterial | undefined, log: Logger): PeerPort {
+  if (tls !== undefined && !tls.hasCa) {
+    throw new ConfigError('Setting tlsCa is required when TLS is on: the peer port is mutual TLS, and peers are checked against that CA');
+  }
+  const server = new grpc.Server(peerServerOptions());
+  const transport = new GrpcPeerTransport({
+    self, clusterId: config.clusterId, address: config.peerAdvertise, peers, server, logger: log,
+    ...(tls === undefined ? {} : { credentials: tls.channelCredentials(), certified: true }),
+  });
+  const credentials = tls === undefined ? grpc.ServerCredentials.createInsecure() : tls.serverCredentials(true);
+  const bind = (): Promise<number> => new Promise((resolve, reject) => {
+    server.bindAsync(config.peerListen, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+  });
+  return { server, transport, bind };
+}
