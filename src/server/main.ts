@@ -37,7 +37,8 @@ import { PEER_ALARM_POLL_MS, PeerAlarms } from './peer-alarms.js';
 import { QUOTA_CHECK_INTERVAL_MS, SpaceQuota } from './space-quota.js';
 import { WriteAdmission } from './write-admission.js';
 import { connectionLimitOptions } from './connection-limits.js';
-import { ConsistencyChecker } from './consistency-checker.js';
+import { ConsistencyChecker, groupHashesReply } from './consistency-checker.js';
+import type { PeerStubFactory } from './peer-calls.js';
 import { TlsMaterial } from '../transport/tls-material.js';
 
 /** Sessions kept per group (replicated: every node must use the same value). */
@@ -89,12 +90,14 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const clientAddresses = (): Map<NodeId, string> => new Map([...groups.peers()].map(([id, record]) => [id, clientAddressOf(record)]));
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
   const router = new Router(host, maps, hasher);
-  const alarmParts = alarmControl(config, self, storage, clientAddresses, log);
+  const peerAddressesNow = (): Map<NodeId, string> => peerAddresses(groups.peers());
+  const alarmParts = alarmControl(config, self, storage, { peers: peerAddressesNow, connect: peerPort.connect }, log);
   const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log }) : [])];
   const addressOf = (node: NodeId): string | undefined => clientAddresses().get(node) ?? (node === self ? config.advertise : undefined);
   const alarms = alarmParts.alarms;
   const checker = config.hashCheckIntervalMs > 0
-    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }) })
+    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf: (n) => peerAddressesNow().get(n),
+      connect: peerPort.connect, log: log.child({ component: 'consistency' }) })
     : null;
   checker?.markRestarted(); // Before serving: a replica restarted with state must match its peers first.
   const calls = new CallTracker();
@@ -109,6 +112,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, nodeId: config.nodeId, host, storage, router, maps, addressOf,
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls }));
   const peerPortNumber = await peerPort.bind();
+  peerPort.serveCalls({ GroupHashes: () => groupHashesReply(self, host), ListAlarms: (r) => alarmParts.calls.list(r) });
   const port = await bind(server, config.listen);
   tls?.watch();
   host.start();
@@ -142,12 +146,12 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
  * Anything else that raises or honours alarms (the consistency check's CORRUPT) takes `alarms`
  * from here: one registry per node, so list, disarm and the alarm file see every alarm.
  */
-function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger) {
+function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: { peers: () => ReadonlyMap<NodeId, string>; connect: PeerStubFactory }, log: Logger) {
   const alarmLog = log.child({ component: 'alarms' });
   const alarms = openAlarms(config.dataDir, (err) => alarmLog.error({ err }, 'could not save the alarms; they hold until the process exits'));
   for (const alarm of alarms.list()) alarmLog.warn({ kind: alarm.kind, group: alarm.group, reason: alarm.reason }, 'alarm still raised from before the restart');
   const quota = new SpaceQuota({ quotaBytes: config.quotaBytes, usedBytes: () => storage.db.usedBytes(), alarms, log: alarmLog });
-  const peerAlarms = new PeerAlarms(self, peers, alarmLog);
+  const peerAlarms = new PeerAlarms(self, peers.peers, alarmLog, peers.connect);
   const admission = new WriteAdmission({ self, alarms, quota, peerAlarm: (node) => peerAlarms.alarmOf(node, 'NOSPACE') });
   const calls = new AlarmCalls({ self, alarms, quota, peerAlarms: () => peerAlarms.all(), log: alarmLog });
   const parts = [new Periodic(QUOTA_CHECK_INTERVAL_MS, () => quota.check()), new Periodic(PEER_ALARM_POLL_MS, () => peerAlarms.round(), () => peerAlarms.close())];

@@ -11,12 +11,17 @@ import type { Logger } from '../shared/logger.js';
 import { GrpcPeerTransport, peerServerOptions } from '../transport/grpc-peer-transport.js';
 import type { TlsMaterial } from '../transport/tls-material.js';
 import { ConfigError, type ServerConfig } from './config.js';
+import { addPeerCalls, PeerStub, type PeerCallHandlers, type PeerStubFactory } from './peer-calls.js';
 
 export interface PeerPort {
   readonly server: grpc.Server;
   readonly transport: GrpcPeerTransport;
   /** Binds the peer port; resolves to the bound port number. */
   bind(): Promise<number>;
+  /** Serves the node-to-node calls (peer-calls.ts) on this port. */
+  serveCalls(handlers: PeerCallHandlers): void;
+  /** Stubs for other nodes' peer ports, with this node's credentials. */
+  readonly connect: PeerStubFactory;
 }
 
 export function createPeerPort(config: ServerConfig, self: NodeId, peers: ReadonlyMap<NodeId, string>, tls: TlsMaterial | undefined, log: Logger): PeerPort {
@@ -32,5 +37,8 @@ export function createPeerPort(config: ServerConfig, self: NodeId, peers: Readon
   const bind = (): Promise<number> => new Promise((resolve, reject) => {
     server.bindAsync(config.peerListen, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
-  return { server, transport, bind };
+  const isPeer = (node: NodeId): boolean => transport.isPeer(node);
+  const serveCalls = (handlers: PeerCallHandlers): void => addPeerCalls(server, handlers, { certified: tls !== undefined, isPeer });
+  const channel = tls === undefined ? grpc.credentials.createInsecure() : tls.channelCredentials();
+  return { server, transport, bind, serveCalls, connect: (address) => new PeerStub(address, channel) };
 }

@@ -134,6 +134,11 @@ export class GrpcPeerTransport implements PeerTransport {
     }
   }
 
+  /** A configured peer (not this node): the nodes whose node-to-node calls are answered. */
+  isPeer(node: NodeId): boolean {
+    return this.addresses.has(node);
+  }
+
   send(to: NodeId, group: GroupId, message: RaftMessage): void {
     this.outbox.send(to, group, message);
   }

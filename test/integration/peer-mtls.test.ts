@@ -13,6 +13,7 @@ import { connect as tlsConnect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeKvCommand } from '../../src/storage/kv-command-codec.js';
+import { PeerStub } from '../../src/server/peer-calls.js';
 import { makeCa, makeCert, type CertFiles } from '../support/certs.js';
 import { forgedAppend, forgedEntry, PeerForger } from '../support/peer-forger.js';
 import { Cluster, pollUntil } from './cluster.js';
@@ -98,6 +99,25 @@ describe('the mutual-TLS peer port', () => {
     for (const id of c.ids()) {
       expect((await get(c.stub(id), 'mtls/forged', LINEARIZABLE))).toBeNull();
       expect((await get(c.stub(id), 'mtls/after', LINEARIZABLE))?.value).toBe('real');
+    }
+  });
+
+  it('answers node-to-node calls on the peer port to member certificates only', async () => {
+    const c = started();
+    const stranger = makeCert(certDir, ca, { name: 'node-8', commonName: 'node-8' });
+    const user = makeCert(certDir, ca, { name: 'bob', commonName: 'bob' });
+    const member = new PeerStub(c.peerAddress(1), withCert(nodes.get(2) ?? stranger));
+    const outsiders = [new PeerStub(c.peerAddress(1), withCert(stranger)), new PeerStub(c.peerAddress(1), withCert(user))];
+    try {
+      expect((await member.call('GroupHashes', {}, 5_000))['nodeId']).toBe('1');
+      expect((await member.call('ListAlarms', { localOnly: true }, 5_000))['nodeId']).toBe('1');
+      const refusals = await Promise.all(outsiders.map((stub) => stub.call('ListAlarms', {}, 5_000).then(() => null, (err: grpc.ServiceError) => [err.code, err.details])));
+      expect(refusals).toEqual([
+        [grpc.status.PERMISSION_DENIED, expect.stringContaining('CN=node-8')],
+        [grpc.status.UNAUTHENTICATED, expect.stringContaining('CN=bob')],
+      ]);
+    } finally {
+      for (const stub of [member, ...outsiders]) stub.close();
     }
   });
 
