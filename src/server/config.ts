@@ -16,7 +16,7 @@ export interface ServerConfig {
   readonly advertise: string;
   /** host:port the peer port binds (Raft service only); defaults to `listen`'s port + 1000. */
   readonly peerListen: string;
-  /** host:port other nodes dial for Raft traffic; defaults to `peerListen`. */
+  /** host:port other nodes dial for Raft traffic; defaults to `peerListen` if given, else `advertise`'s port + 1000. */
   readonly peerAdvertise: string;
   /**
    * Founding members (id -> member record: `client` or `client@peer`, src/shared/member-address.ts),
@@ -214,7 +214,7 @@ function validate(sources: readonly Source[]): ServerConfig {
   checkAddress('listen', listen);
   const advertise = pick('advertise') === undefined ? listen : str('advertise');
   checkAddress('advertise', advertise);
-  const { peerListen, peerAdvertise } = peerAddressSettings(listen, pick);
+  const { peerListen, peerAdvertise } = peerAddressSettings(listen, advertise, pick);
   const nodeId = int('nodeId', 1);
   const peers = toPeers(pick('peers'));
   const join = bool('join');
@@ -262,9 +262,11 @@ type Picked = { value: unknown; from: string } | undefined;
 /**
  * The peer port. Without --peer-listen it is the client port + 1000 on the same host, so a
  * one-flag `raftkv serve --listen H:P` start (and every older deployment restarted with the same
- * flags) keeps working, and its peers find it by the same rule (member-address.ts).
+ * flags) keeps working, and its peers find it by the same rule (member-address.ts). Its advertised
+ * address follows --peer-listen when that is given, else --advertise by the same rule (so
+ * `--listen 0.0.0.0:7001 --advertise n1:7001` advertises n1:8001, not 0.0.0.0:8001).
  */
-function peerAddressSettings(listen: string, pick: (key: string) => Picked): { peerListen: string; peerAdvertise: string } {
+function peerAddressSettings(listen: string, advertise: string, pick: (key: string) => Picked): { peerListen: string; peerAdvertise: string } {
   let peerListen: string;
   if (pick('peerListen') === undefined) {
     const derived = defaultPeerAddress(listen);
@@ -274,7 +276,8 @@ function peerAddressSettings(listen: string, pick: (key: string) => Picked): { p
     peerListen = toStr('peerListen', pick('peerListen'));
   }
   checkAddress('peerListen', peerListen);
-  const peerAdvertise = pick('peerAdvertise') === undefined ? peerListen : toStr('peerAdvertise', pick('peerAdvertise'));
+  const fallback = pick('peerListen') === undefined ? defaultPeerAddress(advertise) ?? peerListen : peerListen;
+  const peerAdvertise = pick('peerAdvertise') === undefined ? fallback : toStr('peerAdvertise', pick('peerAdvertise'));
   checkAddress('peerAdvertise', peerAdvertise);
   if (peerListen === listen && !listen.endsWith(':0')) throw new ConfigError(`Setting peerListen must differ from listen ("${listen}"): the peer port is a port of its own`);
   return { peerListen, peerAdvertise };

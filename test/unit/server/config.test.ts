@@ -57,6 +57,8 @@ describe('loadConfig()', () => {
     const given = loadConfig([...base, '--peer-listen', '0.0.0.0:9001'], { RAFTKV_PEER_ADVERTISE: 'n1.example:9001' });
     expect([given.peerListen, given.peerAdvertise]).toEqual(['0.0.0.0:9001', 'n1.example:9001']);
     const both = loadConfig(['--node-id', '1', '--listen', '127.0.0.1:7001', '--peers', '1=127.0.0.1:7001@127.0.0.1:9001,2=h2:7002'], {});
+    const advertised = loadConfig([...base, '--listen', '0.0.0.0:7001', '--advertise', 'n1:7001'], {});
+    expect([advertised.peerListen, advertised.peerAdvertise]).toEqual(['0.0.0.0:8001', 'n1:8001']);
     expect([...both.peers]).toEqual([[1, '127.0.0.1:7001@127.0.0.1:9001'], [2, 'h2:7002']]);
   });
 
