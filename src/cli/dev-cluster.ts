@@ -52,7 +52,7 @@ export function runDevCluster(options: DevClusterOptions): void {
   }
   const endpoints = Array.from({ length: options.nodes }, (_, i) => `${options.host}:${options.basePort + i}`);
   console.log(`raftkv dev: ${options.nodes} nodes, data under ${resolve(options.dataDir)}`);
-  console.log(`endpoints: ${endpoints.join(',')}`);
+  console.log(`endpoints: ${endpoints.join(',')} (peer ports ${options.basePort + PEER_PORT_OFFSET}-${options.basePort + PEER_PORT_OFFSET + options.nodes - 1})`);
   console.log(`logs: ${resolve(options.dataDir)}/n<id>.log; Ctrl-C stops the cluster`);
   const stop = (): void => {
     for (const child of children) child.kill('SIGTERM');
