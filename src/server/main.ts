@@ -12,7 +12,7 @@ import { createRootLogger, type Logger } from '../shared/logger.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import { NodeHost } from '../runtime/node-host.js';
 import { clientAddressOf, memberRecord, peerAddresses } from '../shared/member-address.js';
-import { createPeerPort } from './peer-server.js';
+import { checkPeerTls, createPeerPort } from './peer-server.js';
 import { clusterServiceDefinition, kvServiceDefinition } from '../transport/proto-loader.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { createClusterService } from './cluster-service.js';
@@ -63,6 +63,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   installFatalHandlers(log);
   // Loaded before anything touches the data dir: a bad certificate stops the start at once.
   const tls = config.tls === undefined ? undefined : TlsMaterial.load(config.tls, log.child({ component: 'tls' }));
+  checkPeerTls(tls);
   mkdirSync(config.dataDir, { recursive: true });
   const dbPath = join(config.dataDir, 'raftkv.db');
   const sharded = config.groups > 0;

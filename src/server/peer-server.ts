@@ -24,10 +24,15 @@ export interface PeerPort {
   readonly connect: PeerStubFactory;
 }
 
-export function createPeerPort(config: ServerConfig, self: NodeId, peers: ReadonlyMap<NodeId, string>, tls: TlsMaterial | undefined, log: Logger): PeerPort {
+/** Throws ConfigError when TLS is on without a CA (called at start, before the data dir is touched). */
+export function checkPeerTls(tls: TlsMaterial | undefined): void {
   if (tls !== undefined && !tls.hasCa) {
     throw new ConfigError('Setting tlsCa is required when TLS is on: the peer port is mutual TLS, and peers are checked against that CA');
   }
+}
+
+export function createPeerPort(config: ServerConfig, self: NodeId, peers: ReadonlyMap<NodeId, string>, tls: TlsMaterial | undefined, log: Logger): PeerPort {
+  checkPeerTls(tls);
   const server = new grpc.Server(peerServerOptions());
   const transport = new GrpcPeerTransport({
     self, clusterId: config.clusterId, address: config.peerAdvertise, peers, server, logger: log,
