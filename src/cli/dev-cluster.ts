@@ -11,6 +11,7 @@ import { devCertificates, devTlsFlags, kvctlTlsFlags } from './dev-tls.js';
 
 /** Each node's metrics and probe listener sits this far above its client port (7101-7103). */
 const METRICS_PORT_OFFSET = 100;
+import { PEER_PORT_OFFSET } from '../shared/member-address.js';
 
 export interface DevClusterOptions {
   readonly nodes: number;
@@ -55,7 +56,7 @@ export function runDevCluster(options: DevClusterOptions): void {
     const dataDir = resolve(join(options.dataDir, `n${id}`));
     const logFile = openSync(join(options.dataDir, `n${id}.log`), 'a');
     const args = [...process.execArgv, entry, 'serve', '--node-id', String(id), '--listen',
-      `${options.host}:${options.basePort + id - 1}`, '--peers', peers, '--data-dir', dataDir,
+      `${options.host}:${options.basePort + id - 1}`, '--peer-listen', `${options.host}:${options.basePort + id - 1 + PEER_PORT_OFFSET}`, '--peers', peers, '--data-dir', dataDir,
       '--metrics-listen', `${options.host}:${options.basePort + METRICS_PORT_OFFSET + id - 1}`,
       ...(options.groups === undefined ? [] : ['--groups', String(options.groups)]),
       ...(certs === undefined ? [] : devTlsFlags(certs, id))];
@@ -65,7 +66,7 @@ export function runDevCluster(options: DevClusterOptions): void {
   }
   const endpoints = Array.from({ length: options.nodes }, (_, i) => `${options.host}:${options.basePort + i}`);
   console.log(`raftkv dev: ${options.nodes} nodes, data under ${resolve(options.dataDir)}`);
-  console.log(`endpoints: ${endpoints.join(',')}`);
+  console.log(`endpoints: ${endpoints.join(',')} (peer ports ${options.basePort + PEER_PORT_OFFSET}-${options.basePort + PEER_PORT_OFFSET + options.nodes - 1})`);
   console.log(`metrics and probes: ${endpoints.map((_, i) => `http://${options.host}:${options.basePort + METRICS_PORT_OFFSET + i}/metrics`).join(' ')}`);
   console.log(`logs: ${resolve(options.dataDir)}/n<id>.log; Ctrl-C stops the cluster`);
   if (certs !== undefined) {

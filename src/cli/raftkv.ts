@@ -13,7 +13,8 @@ import { RESTORE_USAGE, runRestore } from './restore-command.js';
 import { CertToolError } from './cert-files.js';
 
 const USAGE = `usage:
-  raftkv serve --node-id N --listen HOST:PORT --peers 1=HOST:PORT,... [--data-dir DIR] [--config FILE] [...]
+  raftkv serve --node-id N --listen HOST:PORT [--peer-listen HOST:PORT] --peers 1=HOST:PORT[@PEERHOST:PORT],... [--data-dir DIR] [--config FILE] [...]
+    (the peer port defaults to the --listen port + 1000)
   ${RESTORE_USAGE}
   raftkv dev [--nodes 3] [--base-port 7001] [--data-dir ./data] [--groups N] [--tls]
   raftkv version

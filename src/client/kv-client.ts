@@ -315,7 +315,7 @@ export class KvClient {
    *
    * @example
    * ```ts
-   * await client.memberAdd(4, '10.0.0.4:7001');
+   * await client.memberAdd(4, '10.0.0.4:7001'); // peer port 8001; or '10.0.0.4:7001@10.0.0.4:9001'
    * ```
    */
   memberAdd(nodeId: number, address: string, options: WriteOptions & { readonly voter?: boolean } = {}): Promise<MemberList> {

@@ -7,6 +7,7 @@ import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { KvError } from '../shared/errors.js';
+import { clientAddressOf, isMemberRecord } from '../shared/member-address.js';
 import { groupId, nodeId, type GroupId, type NodeId } from '../shared/ids.js';
 import type { ConfChange, ConfState } from '../raft/types.js';
 import type { GroupDriver } from '../runtime/group-driver.js';
@@ -44,7 +45,7 @@ const TRANSFER_POLL_MS = 10;
 
 export function membersOf(conf: ConfState, configured: (node: NodeId) => string | undefined): Obj[] {
   const member = (node: NodeId, isLearner: boolean): Obj =>
-    ({ nodeId: String(node), address: conf.addresses?.[String(node)] ?? configured(node) ?? '', isLearner });
+    ({ nodeId: String(node), address: clientAddressOf(conf.addresses?.[String(node)] ?? configured(node) ?? ''), isLearner });
   return [...conf.voters.map((n) => member(n, false)), ...conf.learners.map((n) => member(n, true))];
 }
 
@@ -118,7 +119,7 @@ class ClusterHandlers {
       epoch: String(router.epoch),
       ranges: (map?.ring.ranges ?? []).map((r) => ({ start: String(r.start), end: String(r.end), groupId: String(r.group) })),
       groups,
-      nodes: [...nodes].sort((a, b) => a - b).map((n) => ({ nodeId: String(n), address: map?.nodes.get(n)?.address ?? this.options.addressOf(n) ?? '', isLearner: false })),
+      nodes: [...nodes].sort((a, b) => a - b).map((n) => ({ nodeId: String(n), address: clientAddressOf(map?.nodes.get(n)?.address ?? this.options.addressOf(n) ?? ''), isLearner: false })),
       nodeStates: [...(map?.nodes ?? [])].map(([n, entry]) => ({ nodeId: String(n), state: entry.state })),
       balancerPaused: map?.balancerPaused ?? false,
     };
@@ -153,7 +154,7 @@ class ClusterHandlers {
   async memberAdd(request: Obj, deadlineMs: number): Promise<Obj> {
     const address = decoded(() => {
       const value = request['address'];
-      if (typeof value !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(value)) throw new KvError('INVALID_ARGUMENT', `Cannot add member: address must look like host:port, got "${String(value).slice(0, 100)}"`, { field: 'address' });
+      if (typeof value !== 'string' || !isMemberRecord(value, /^[^\s:@]+:\d{1,5}$/)) throw new KvError('INVALID_ARGUMENT', `Cannot add member: address must look like host:port or host:port@peerhost:peerport, got "${String(value).slice(0, 100)}"`, { field: 'address' });
       return value;
     });
     return this.change(request, deadlineMs, req.bool(request, 'voter') ? 'addVoter' : 'addLearner', address);

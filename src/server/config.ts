@@ -6,15 +6,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { isLoopbackAddress } from './listen-policy.js';
+import { defaultPeerAddress, isMemberRecord } from '../shared/member-address.js';
 
 export interface ServerConfig {
   readonly nodeId: number;
   readonly clusterId: string;
-  /** host:port this node's gRPC server binds (clients and peers). */
+  /** host:port the client port binds (Kv and Cluster services). */
   readonly listen: string;
-  /** host:port peers and clients should dial; defaults to `listen`. */
+  /** host:port clients should dial; defaults to `listen`. */
   readonly advertise: string;
-  /** Founding members (id -> address), including this node unless it joins later. */
+  /** host:port the peer port binds (Raft service only); defaults to `listen`'s port + 1000. */
+  readonly peerListen: string;
+  /** host:port other nodes dial for Raft traffic; defaults to `peerListen` if given, else `advertise`'s port + 1000. */
+  readonly peerAdvertise: string;
+  /**
+   * Founding members (id -> member record: `client` or `client@peer`, src/shared/member-address.ts),
+   * including this node unless it joins later.
+   */
   readonly peers: ReadonlyMap<number, string>;
   readonly dataDir: string;
   /** Start empty and wait to be added by a membership change, instead of founding the cluster. */
@@ -126,6 +134,7 @@ const FLAG_NAMES: Record<string, string> = {
   'auth-token-ttl-ms': 'authTokenTtlMs',
   'tls-cert': 'tlsCert', 'tls-key': 'tlsKey', 'tls-ca': 'tlsCa', 'client-cert-auth': 'clientCertAuth',
   'insecure-listen': 'insecureListen', 'metrics-listen': 'metricsListen',
+  'peer-listen': 'peerListen', 'peer-advertise': 'peerAdvertise',
 };
 
 const BOOLEAN_FLAGS = new Set(['join', 'lease-reads', 'balance-leaders', 'quiesce', 'client-cert-auth', 'insecure-listen']);
@@ -212,6 +221,7 @@ function validate(sources: readonly Source[]): ServerConfig {
   checkAddress('listen', listen);
   const advertise = pick('advertise') === undefined ? listen : str('advertise');
   checkAddress('advertise', advertise);
+  const { peerListen, peerAdvertise } = peerAddressSettings(listen, advertise, pick);
   const nodeId = int('nodeId', 1);
   const peers = toPeers(pick('peers'));
   const join = bool('join');
@@ -224,7 +234,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     throw new ConfigError(`Setting heartbeatTicks (${heartbeatTicks}) must be below electionTicks (${electionTicks})`);
   }
   return {
-    nodeId, clusterId: str('clusterId'), listen, advertise, peers, dataDir: str('dataDir'), join,
+    nodeId, clusterId: str('clusterId'), listen, advertise, peerListen, peerAdvertise, peers, dataDir: str('dataDir'), join,
     tickMs: int('tickMs', 1, 60_000), electionTicks, heartbeatTicks, logLevel: toLevel(pick('logLevel')),
     requestBytesMax: int('requestBytesMax', 64 * 1024, 64 * 1024 * 1024),
     pendingProposalsMax: int('pendingProposalsMax', 1), pendingReadsMax: int('pendingReadsMax', 1), defaultDeadlineMs: int('defaultDeadlineMs', 1),
@@ -274,6 +284,30 @@ function tlsSettings(pick: (key: string) => Picked): TlsSettings | undefined {
 
 type Picked = { value: unknown; from: string } | undefined;
 
+/**
+ * The peer port. Without --peer-listen it is the client port + 1000 on the same host, so a
+ * one-flag `raftkv serve --listen H:P` start (and every older deployment restarted with the same
+ * flags) keeps working, and its peers find it by the same rule (member-address.ts). Its advertised
+ * address follows --peer-listen when that is given, else --advertise by the same rule (so
+ * `--listen 0.0.0.0:7001 --advertise n1:7001` advertises n1:8001, not 0.0.0.0:8001).
+ */
+function peerAddressSettings(listen: string, advertise: string, pick: (key: string) => Picked): { peerListen: string; peerAdvertise: string } {
+  let peerListen: string;
+  if (pick('peerListen') === undefined) {
+    const derived = defaultPeerAddress(listen);
+    if (derived === undefined) throw new ConfigError(`Setting peerListen is required: listen "${listen}" has no port + 1000 to default to`);
+    peerListen = derived;
+  } else {
+    peerListen = toStr('peerListen', pick('peerListen'));
+  }
+  checkAddress('peerListen', peerListen);
+  const fallback = pick('peerListen') === undefined ? defaultPeerAddress(advertise) ?? peerListen : peerListen;
+  const peerAdvertise = pick('peerAdvertise') === undefined ? fallback : toStr('peerAdvertise', pick('peerAdvertise'));
+  checkAddress('peerAdvertise', peerAdvertise);
+  if (peerListen === listen && !listen.endsWith(':0')) throw new ConfigError(`Setting peerListen must differ from listen ("${listen}"): the peer port is a port of its own`);
+  return { peerListen, peerAdvertise };
+}
+
 function quota(picked: Picked): number {
   const bytes = toInt('quotaBytes', picked, 0, Number.MAX_SAFE_INTEGER);
   if (bytes !== 0 && bytes < QUOTA_BYTES_MIN) {
@@ -321,12 +355,15 @@ function checkAddress(key: string, address: string): void {
   }
 }
 
-/** `--peers` text (`1=host:port,2=host:port`), checked as serve checks it. */
+/** `--peers` text (`1=host:port,2=host:port`, each optionally `@peerhost:port`), checked as serve checks it. */
 export function parsePeers(text: string): Map<number, string> {
   return toPeers({ value: text, from: 'flags' });
 }
 
-/** `1=host:port,2=host:port` or a JSON object / array of { id, address }. */
+/**
+ * `1=host:port,2=host:port` or a JSON object / array of { id, address }; an address may name the
+ * member's peer port after an `@` (`1=a:7001@a:8001`), else the peer port is the client port + 1000.
+ */
 function toPeers(picked: Picked): Map<number, string> {
   const peers = new Map<number, string>();
   if (picked === undefined) return peers;
@@ -341,7 +378,10 @@ function toPeers(picked: Picked): Map<number, string> {
     if (!Number.isSafeInteger(id) || id < 1 || typeof address !== 'string') {
       throw new ConfigError(`Setting peers from ${picked.from} must look like "1=host:port,2=host:port", got "${String(picked.value)}"`);
     }
-    checkAddress(`peers[${id}]`, address);
+    if (!isMemberRecord(address, /^.+:\d{1,5}$/)) {
+      throw new ConfigError(`Setting peers[${id}] from ${picked.from} must look like host:port or host:port@peerhost:peerport, got "${address}"`);
+    }
+    for (const part of address.split('@')) checkAddress(`peers[${id}]`, part);
     peers.set(id, address);
   }
   return peers;

@@ -10,8 +10,7 @@
  * A replica restarted with state on disk starts unverified: no linearizable reads and no writes
  * until its first comparison, so a byte flipped while it was down is never served linearizably.
  */
-import type { ChannelCredentials } from '@grpc/grpc-js';
-import { KvStub } from '../client/kv-stub.js';
+import type { PeerStub, PeerStubFactory } from './peer-calls.js';
 import { decodeGroupHashes, type GroupHashReport, type NodeHashes } from '../client/group-hashes.js';
 import { nodeId, type GroupId, type NodeId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
@@ -33,16 +32,16 @@ export interface ConsistencyCheckerOptions {
   readonly alarms: Alarms;
   /** How often each group's leader proposes a hashCheck entry. */
   readonly intervalMs: number;
+  /** A node's peer address; GroupHashes is asked on the peer port (peer-calls.ts). */
   readonly addressOf: (node: NodeId) => string | undefined;
+  readonly connect: PeerStubFactory;
   readonly log: Logger;
-  /** How to dial other nodes' client ports (TLS when the cluster uses it); default plaintext. */
-  readonly credentials?: ChannelCredentials | undefined;
 }
 
 export class ConsistencyChecker {
   private readonly lastProposedMs = new Map<GroupId, number>();
   /** One per peer address; bounded by the peers this node has. */
-  private readonly stubs = new Map<string, KvStub>();
+  private readonly stubs = new Map<string, PeerStub>();
   private readonly periodic: Periodic;
 
   constructor(private readonly options: ConsistencyCheckerOptions) {
@@ -96,11 +95,11 @@ export class ConsistencyChecker {
     if (address === undefined) return undefined;
     let stub = this.stubs.get(address);
     if (stub === undefined) {
-      stub = new KvStub(address, {}, undefined, this.options.credentials);
+      stub = this.options.connect(address);
       this.stubs.set(address, stub);
     }
     try {
-      return decodeGroupHashes(await stub.callCluster('GroupHashes', {}, { deadlineMs: CALL_DEADLINE_MS }));
+      return decodeGroupHashes(await stub.call('GroupHashes', {}, CALL_DEADLINE_MS));
     } catch (err) {
       this.options.log.debug({ peer: node, err }, 'consistency check: peer did not answer');
       return undefined;

@@ -37,6 +37,7 @@ export function mayCreateReplica(group: GroupId, map: ShardMap | null, self: Nod
   if (!sharded || map === null) return false;
   return map.placements.get(group)?.replicas.includes(self) ?? false;
 }
+import { clientAddressOf } from '../shared/member-address.js';
 
 export interface GroupSetOptions {
   readonly config: ServerConfig;
@@ -121,7 +122,12 @@ export class GroupSet {
       rng: new SeededRng(randomInt(2 ** 47)),
       logger: coreLoggerFrom(groupLog),
     });
-    const addressOf = (node: NodeId): string | undefined => groupStorage.kv.confState().addresses?.[String(node)] ?? this.options.configured.get(node);
+    // Leader hints name the client port: the record's peer part is for the transport only.
+    const recordOf = (node: NodeId): string | undefined => groupStorage.kv.confState().addresses?.[String(node)] ?? this.options.configured.get(node);
+    const addressOf = (node: NodeId): string | undefined => {
+      const record = recordOf(node);
+      return record === undefined ? undefined : clientAddressOf(record);
+    };
     const driver = new GroupDriver({
       group, core, storage: groupStorage, pending: host.pending, addressOf, logger: groupLog,
       onMembership: () => this.options.onPeersChanged(this.peers()),
@@ -173,7 +179,7 @@ export class GroupSet {
       .finally(() => this.opening.delete(child));
   }
 
-  /** Every member address any hosted group knows, over the configured ones; never ourselves. */
+  /** Every member record (member-address.ts) any hosted group knows, over the configured ones; never ourselves. */
   peers(): Map<NodeId, string> {
     const peers = new Map(this.options.configured);
     for (const driver of this.options.host.allGroups()) {

@@ -11,7 +11,8 @@ import { nodeId, type NodeId } from '../shared/ids.js';
 import { createRootLogger, type Logger } from '../shared/logger.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import { NodeHost } from '../runtime/node-host.js';
-import { GrpcPeerTransport, peerServerOptions } from '../transport/grpc-peer-transport.js';
+import { clientAddressOf, memberRecord, peerAddresses } from '../shared/member-address.js';
+import { checkPeerTls, createPeerPort } from './peer-server.js';
 import { clusterServiceDefinition, kvServiceDefinition } from '../transport/proto-loader.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { createClusterService } from './cluster-service.js';
@@ -39,7 +40,8 @@ import { PEER_ALARM_POLL_MS, PeerAlarms } from './peer-alarms.js';
 import { QUOTA_CHECK_INTERVAL_MS, SpaceQuota } from './space-quota.js';
 import { WriteAdmission } from './write-admission.js';
 import { connectionLimitOptions } from './connection-limits.js';
-import { ConsistencyChecker } from './consistency-checker.js';
+import { ConsistencyChecker, groupHashesReply } from './consistency-checker.js';
+import type { PeerStubFactory } from './peer-calls.js';
 import { TlsMaterial } from '../transport/tls-material.js';
 import { Operations } from './operations.js';
 import { CLUSTER_SERVICE_NAME, KV_SERVICE_NAME } from './health-service.js';
@@ -73,6 +75,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   installFatalHandlers(log);
   // Loaded before anything touches the data dir: a bad certificate stops the start at once.
   const tls = config.tls === undefined ? undefined : TlsMaterial.load(config.tls, log.child({ component: 'tls' }));
+  checkPeerTls(tls);
   warnIfInsecure(config, log);
   secureDataDir(config.dataDir, log);
   const dbPath = join(config.dataDir, 'raftkv.db');
@@ -82,37 +85,36 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   const storage = NodeStorage.open({ path: dbPath, kv: { sessionTtlMs: config.sessionTtlMs, sessionsMax: SESSIONS_MAX, ...ringPositionOf } });
   checkFoundingGroups(storage, config);
   const configured = new Map<NodeId, string>([...config.peers].map(([id, addr]) => [nodeId(id), addr]));
-  const server = new grpc.Server({
-    ...peerServerOptions(),
-    ...connectionLimitOptions(),
-    'grpc.max_receive_message_length': Math.max(Number(peerServerOptions()['grpc.max_receive_message_length']), config.requestBytesMax * 2),
-  });
+  const server = new grpc.Server({ ...connectionLimitOptions(), 'grpc.max_receive_message_length': config.requestBytesMax * 2 });
   const self = nodeId(config.nodeId);
-  const peers = new Map(configured);
+  const peers = peerAddresses(configured);
   peers.delete(self);
-  // How this node dials others (Raft, and the Cluster calls of the checker, alarms, GC and join):
+  // How this node dials other nodes' client ports (replica GC's MemberList, a joiner's NodeJoin):
   // with TLS on, it verifies them against the CA and presents its own certificate.
   const nodeCredentials = tls?.channelCredentials();
-  const transport = new GrpcPeerTransport({ self, clusterId: config.clusterId, address: config.advertise, peers, server, logger: log.child({ component: 'transport' }),
-    ...(nodeCredentials === undefined ? {} : { credentials: nodeCredentials }) });
+  const peerPort = createPeerPort(config, self, peers, tls, log.child({ component: 'transport' }));
+  const transport = peerPort.transport;
   const host = new NodeHost({ nodeId: self, storage, transport, tickMs: config.tickMs, snapshotEntries: config.snapshotEntries,
     snapshotLogBytes: config.snapshotLogBytes, catchUpTicksMax: config.electionTicks,
     pendingReadsMax: config.pendingReadsMax, pendingProposalsMax: config.pendingProposalsMax, logger: log });
   // A data dir made by `raftkv restore` already holds its groups: it founds none from the flags.
   const founding = !config.join && storage.settleSetting(ORIGIN_SETTING, 'founded') !== RESTORED_ORIGIN;
   const initialMap = sharded && founding ? initialShardMap([...configured.keys()], config.groups, config.replicas, configured) : null;
-  const groups = new GroupSet({ config, self, storage, host, configured, initialMap, founding, log, onPeersChanged: (p) => transport.setPeers(p) });
+  const groups = new GroupSet({ config, self, storage, host, configured, initialMap, founding, log, onPeersChanged: (p) => transport.setPeers(peerAddresses(p)) });
   for (const group of groups.initialGroups()) await groups.open(group);
-  transport.setPeers(groups.peers());
+  transport.setPeers(peerAddresses(groups.peers()));
+  const clientAddresses = (): Map<NodeId, string> => new Map([...groups.peers()].map(([id, record]) => [id, clientAddressOf(record)]));
   const maps = new MetaMap(host, initialMap, log.child({ component: 'shard-map' }), sharded);
   host.setUnknownGroupHandler((group, message) => groups.onUnknownGroup(group, message, maps.current()));
   const router = new Router(host, maps, hasher);
-  const alarmParts = alarmControl(config, self, storage, () => groups.peers(), log, nodeCredentials);
+  const peerAddressesNow = (): Map<NodeId, string> => peerAddresses(groups.peers());
+  const alarmParts = alarmControl(config, self, storage, { peers: peerAddressesNow, connect: peerPort.connect }, log);
   const control = [...alarmParts.parts, ...(sharded ? shardControl(config, self, { host, storage, maps, log, credentials: nodeCredentials }) : [])];
-  const addressOf = (node: NodeId): string | undefined => groups.peers().get(node) ?? (node === self ? config.advertise : undefined);
+  const addressOf = (node: NodeId): string | undefined => clientAddresses().get(node) ?? (node === self ? config.advertise : undefined);
   const alarms = alarmParts.alarms;
   const checker = config.hashCheckIntervalMs > 0
-    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf, log: log.child({ component: 'consistency' }), credentials: nodeCredentials })
+    ? new ConsistencyChecker({ self, host, alarms, intervalMs: config.hashCheckIntervalMs, addressOf: (n) => peerAddressesNow().get(n),
+      connect: peerPort.connect, log: log.child({ component: 'consistency' }) })
     : null;
   checker?.markRestarted(); // Before serving: a replica restarted with state must match its peers first.
   const operations = new Operations({ metricsListen: config.metricsListen, tickMs: config.tickMs, host, storage, alarms,
@@ -132,19 +134,22 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
   }));
   server.addService(clusterServiceDefinition(), createClusterService({ ...rpc, observeCall: operations.callObserver(CLUSTER_SERVICE_NAME), nodeId: config.nodeId, host, storage, router, maps, addressOf,
     configuredAddress: (n) => configured.get(n), transportStats: () => transport.stats(), alarmCalls: alarmParts.calls, authCalls }));
+  const peerPortNumber = await peerPort.bind();
+  peerPort.serveCalls({ GroupHashes: () => groupHashesReply(self, host), ListAlarms: (r) => alarmParts.calls.list(r) });
   const port = await bind(server, config.listen, tls?.serverCredentials(config.tls?.clientCertAuth ?? false) ?? grpc.ServerCredentials.createInsecure());
   tls?.watch();
   host.start();
   checker?.start();
   for (const part of control) part.start();
   await operations.start();
-  log.info({ listen: config.listen, port, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
+  log.info({ listen: config.listen, port, peerListen: config.peerListen, peerPort: peerPortNumber, dataDir: config.dataDir, peers: Object.fromEntries(config.peers) }, 'serving');
   const stop = async (): Promise<void> => {
     // tryShutdown refuses new calls at once but completes only when every call has ended, and the
     // inbound peer streams never end by themselves: let client calls finish while Raft still runs
     // (bounded by the grace period), then close the transport, which ends those streams.
     operations.draining();
     const serverStopped = shutdownServer(server);
+    const peerServerStopped = shutdownServer(peerPort.server);
     await Promise.race([calls.idle(), serverStopped]);
     for (const part of control) part.stop();
     await operations.stop();
@@ -152,6 +157,7 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
     host.close();
     await transport.close();
     await serverStopped;
+    await peerServerStopped;
     storage.close();
     tls?.close();
     log.info({}, 'stopped');
@@ -166,12 +172,12 @@ export async function runServer(config: ServerConfig, log: Logger = createRootLo
  * Anything else that raises or honours alarms (the consistency check's CORRUPT) takes `alarms`
  * from here: one registry per node, so list, disarm and the alarm file see every alarm.
  */
-function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: () => ReadonlyMap<NodeId, string>, log: Logger, credentials?: grpc.ChannelCredentials) {
+function alarmControl(config: ServerConfig, self: NodeId, storage: NodeStorage, peers: { peers: () => ReadonlyMap<NodeId, string>; connect: PeerStubFactory }, log: Logger) {
   const alarmLog = log.child({ component: 'alarms' });
   const alarms = openAlarms(config.dataDir, (err) => alarmLog.error({ err }, 'could not save the alarms; they hold until the process exits'));
   for (const alarm of alarms.list()) alarmLog.warn({ kind: alarm.kind, group: alarm.group, reason: alarm.reason }, 'alarm still raised from before the restart');
   const quota = new SpaceQuota({ quotaBytes: config.quotaBytes, usedBytes: () => storage.db.usedBytes(), alarms, log: alarmLog });
-  const peerAlarms = new PeerAlarms(self, peers, alarmLog, credentials);
+  const peerAlarms = new PeerAlarms(self, peers.peers, alarmLog, peers.connect);
   const admission = new WriteAdmission({ self, alarms, quota, peerAlarm: (node) => peerAlarms.alarmOf(node, 'NOSPACE') });
   const calls = new AlarmCalls({ self, alarms, quota, peerAlarms: () => peerAlarms.all(), log: alarmLog });
   const parts = [new Periodic(QUOTA_CHECK_INTERVAL_MS, () => quota.check()), new Periodic(PEER_ALARM_POLL_MS, () => peerAlarms.round(), () => peerAlarms.close())];
@@ -197,7 +203,10 @@ function shardControl(config: ServerConfig, self: NodeId, parts: { host: NodeHos
     const leaders = new LeaderBalancer(self, host, maps, log.child({ component: 'balancer' }));
     control.push(new Periodic(BALANCE_INTERVAL_MS, () => leaders.balanceOnce()));
   }
-  if (config.join) control.push(new JoinRequester(self, config.advertise, [...config.peers.values()], log.child({ component: 'join' }), credentials));
+  if (config.join) {
+    const record = memberRecord(config.advertise, config.peerAdvertise);
+    control.push(new JoinRequester(self, record, [...config.peers.values()].map(clientAddressOf), log.child({ component: 'join' }), credentials));
+  }
   return control;
 }
 

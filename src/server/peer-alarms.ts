@@ -9,8 +9,8 @@
  * node that is no longer a member of a group no longer counts for that group's writes. A raised
  * or disarmed alarm is seen here within one poll (plus the call's deadline).
  */
-import type { ChannelCredentials } from '@grpc/grpc-js';
-import { KvStub, type Message } from '../client/kv-stub.js';
+import type { Message } from '../client/kv-stub.js';
+import type { PeerStub, PeerStubFactory } from './peer-calls.js';
 import { groupId, type NodeId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { ALARM_KINDS, type Alarm, type AlarmKind } from './alarms.js';
@@ -21,15 +21,15 @@ const CALL_DEADLINE_MS = 2_000;
 const ALARMS_PER_PEER_MAX = 2 * 4097;
 
 export class PeerAlarms {
-  private readonly stubs = new Map<string, KvStub>();
+  private readonly stubs = new Map<string, PeerStub>();
   private readonly known = new Map<NodeId, readonly Alarm[]>();
 
   constructor(
     private readonly self: NodeId,
+    /** Peer addresses: ListAlarms is asked on the peer port (peer-calls.ts). */
     private readonly peers: () => ReadonlyMap<NodeId, string>,
     private readonly log: Logger,
-    /** How to dial the peers' client ports; undefined: plaintext. */
-    private readonly credentials?: ChannelCredentials,
+    private readonly connect: PeerStubFactory,
   ) {}
 
   /** The node-wide alarm of `kind` that `node` last reported; undefined if none (or never heard from). */
@@ -63,11 +63,11 @@ export class PeerAlarms {
   private async ask(node: NodeId, address: string): Promise<void> {
     let stub = this.stubs.get(address);
     if (stub === undefined) {
-      stub = new KvStub(address, {}, undefined, this.credentials);
+      stub = this.connect(address);
       this.stubs.set(address, stub);
     }
     try {
-      const reply = await stub.callCluster('ListAlarms', { localOnly: true }, { deadlineMs: CALL_DEADLINE_MS });
+      const reply = await stub.call('ListAlarms', { localOnly: true }, CALL_DEADLINE_MS);
       if (Number(reply['nodeId']) !== node) return;
       const alarms = decodeAlarms(reply['alarms']);
       const before = signature(this.known.get(node) ?? []);

@@ -19,6 +19,7 @@
  * Each deletion is logged ('removed replica').
  */
 import type { ChannelCredentials } from '@grpc/grpc-js';
+import { clientAddressOf } from '../shared/member-address.js';
 import { KvStub } from '../client/kv-stub.js';
 import type { GroupId, NodeId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
@@ -65,9 +66,9 @@ export class ReplicaGc {
     const placement = map?.placements.get(driver.group);
     if (map === null || placement === undefined || driver.group === META_GROUP || placement.replicas.includes(this.self)) return;
     for (const node of placement.replicas) {
-      const address = map.nodes.get(node)?.address;
-      if (address === undefined) continue;
-      const answer = await this.ask(address, driver.group);
+      const record = map.nodes.get(node)?.address;
+      if (record === undefined) continue;
+      const answer = await this.ask(clientAddressOf(record), driver.group);
       if (answer === null) continue;
       const { lastIndex } = driver.core.status();
       // An empty replica's answer (applied 0) knows no membership at all: ask the next node.

@@ -3,6 +3,7 @@
  * moves, splits). Each decodes its request, then edits the map on the meta leader
  * (meta-map.ts; NOT_LEADER with the hint elsewhere) and answers with the new epoch.
  */
+import { isMemberRecord } from '../shared/member-address.js';
 import { KvError } from '../shared/errors.js';
 import { groupId, nodeId } from '../shared/ids.js';
 import { decommissionNode, joinNode, moveReplica, pauseBalancer, splitGroup } from '../shard/map-edits.js';
@@ -10,7 +11,7 @@ import type { MetaMap } from './meta-map.js';
 import * as req from './requests.js';
 import { decoded, type Obj } from './rpc.js';
 
-const ADDRESS = /^[^\s:]+:\d{1,5}$/;
+const ADDRESS = /^[^\s:@]+:\d{1,5}$/;
 
 function node(request: Obj, field: string): ReturnType<typeof nodeId> {
   const id = decoded(() => req.uint(request, field));
@@ -24,8 +25,8 @@ export class ShardMapCalls {
   async nodeJoin(request: Obj, deadlineMs: number): Promise<Obj> {
     const id = node(request, 'nodeId');
     const address = request['address'];
-    if (typeof address !== 'string' || !ADDRESS.test(address)) {
-      throw new KvError('INVALID_ARGUMENT', `Cannot join: address must look like host:port, got "${String(address).slice(0, 100)}"`, { field: 'address' });
+    if (typeof address !== 'string' || !isMemberRecord(address, ADDRESS)) {
+      throw new KvError('INVALID_ARGUMENT', `Cannot join: address must look like host:port or host:port@peerhost:peerport, got "${String(address).slice(0, 100)}"`, { field: 'address' });
     }
     const map = await this.maps.change((m) => joinNode(m, id, address), deadlineMs);
     return { epoch: String(map.epoch) };

@@ -1,8 +1,8 @@
 /**
  * PeerTransport over grpc-js. Outbound: one PeerConnection (channel + long-lived Stream) per peer,
  * fed from a bounded queue, one MessageBatch per peer per event-loop turn. Inbound: the
- * RaftTransport service on the grpc.Server the caller passes in (the same server hosts Kv), which
- * the caller binds, and shuts down after close().
+ * RaftTransport service on the grpc.Server the caller passes in (the node's peer port, which serves
+ * nothing else), which the caller binds, and shuts down after close().
  */
 import * as grpc from '@grpc/grpc-js';
 import type { GroupId, NodeId } from '../shared/ids.js';
@@ -36,6 +36,11 @@ export interface GrpcPeerTransportOptions {
   readonly limits?: Partial<PeerTransportLimits>;
   /** Default: insecure (plaintext). */
   readonly credentials?: grpc.ChannelCredentials;
+  /**
+   * The server is a mutual-TLS port: each inbound peer is the node its certificate names, and a
+   * Hello or Stream claiming another node is refused (peer-identity.ts). Default false.
+   */
+  readonly certified?: boolean;
   /** Default true: flush at the end of each event-loop turn with setImmediate. */
   readonly autoFlush?: boolean;
   /** [0, 1) for backoff jitter; default Math.random (jitter need not be replayable). */
@@ -88,6 +93,7 @@ export class GrpcPeerTransport implements PeerTransport {
       deliver: (group, message) => this.deliver(group, message),
       logger: options.logger,
       warnings: this.warnings,
+      certified: options.certified ?? false,
     });
     this.setPeers(options.peers);
   }
@@ -126,6 +132,11 @@ export class GrpcPeerTransport implements PeerTransport {
         random: this.options.random ?? Math.random,
       }));
     }
+  }
+
+  /** A configured peer (not this node): the nodes whose node-to-node calls are answered. */
+  isPeer(node: NodeId): boolean {
+    return this.addresses.has(node);
   }
 
   send(to: NodeId, group: GroupId, message: RaftMessage): void {

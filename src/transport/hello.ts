@@ -10,6 +10,7 @@ import { UndecodableRequest } from './proto-loader.js';
 import type { NodeId } from '../shared/ids.js';
 import type { WireHelloRequest, WireHelloResponse } from './wire-types.js';
 import { WireFormatError, nodeIdFromWire, readObject, readString } from './wire-reader.js';
+import type { CertifiedPeer } from './peer-identity.js';
 
 export const CLUSTER_ID_HEADER = 'raftkv-cluster-id';
 export const NODE_ID_HEADER = 'raftkv-node-id';
@@ -50,6 +51,22 @@ export function admit(claimedNode: unknown, claimedCluster: string, address: str
     return refuse(grpc.status.PERMISSION_DENIED, `Cannot accept peer node "${peer}": it is not in the peer list of node "${local.self}"`);
   }
   return { ok: true, peer, address };
+}
+
+/**
+ * With mutual TLS the certificate decides who the peer is: a certificate that names no node is
+ * refused, and so is a claim (metadata or Hello) of another node than the certificate names.
+ * `certified` undefined: plaintext peer port, the claim is all there is.
+ */
+export function admitCertified(admission: Admission, certified: CertifiedPeer | undefined): Admission {
+  if (certified === undefined) return admission;
+  if (!certified.ok) return refuse(certified.code, certified.details);
+  if (!admission.ok) return { ...admission, details: `${admission.details} (certificate ${certified.subject})` };
+  if (admission.peer !== certified.node) {
+    return refuse(grpc.status.PERMISSION_DENIED,
+      `Cannot accept peer: its certificate (${certified.subject}) names node "${certified.node}", but it claims to be node "${admission.peer}"`);
+  }
+  return admission;
 }
 
 export function admitHello(request: unknown, local: LocalIdentity): Admission {

@@ -4,11 +4,13 @@
  * by grpc-js (the service passes raw bytes through), so a malformed batch or message is dropped,
  * counted and logged at a limited rate, and nothing a peer sends makes us throw into grpc.
  */
+import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { GroupId, NodeId } from '../shared/ids.js';
 import type { RaftMessage } from '../raft/messages.js';
 import { decodeBatch, decodeMessage } from './codec.js';
-import { admitHello, admitStream, helloResponse, type LocalIdentity } from './hello.js';
+import { admitCertified, admitHello, admitStream, helloResponse, type Admission, type LocalIdentity } from './hello.js';
+import { certifiedPeer } from './peer-identity.js';
 import type { PeerSlot } from './outbox.js';
 import { PeerRefusals } from './peer-refusals.js';
 import type { TransportLogger } from './peer-transport.js';
@@ -23,6 +25,8 @@ export interface PeerInboundOptions {
   readonly deliver: (group: GroupId, message: RaftMessage) => boolean;
   readonly logger: TransportLogger;
   readonly warnings: WarnLimiter;
+  /** Mutual TLS: a peer is the node its certificate names (peer-identity.ts), whatever it claims. */
+  readonly certified: boolean;
 }
 
 const passBytes = (bytes: Buffer): Buffer => bytes;
@@ -91,7 +95,7 @@ export class PeerInbound {
 
   private onHello(call: grpc.ServerUnaryCall<unknown, object>, callback: grpc.sendUnaryData<object>): void {
     if (this.isClosed) return callback({ code: grpc.status.UNAVAILABLE, details: 'Cannot accept peer: this node is shutting down' });
-    const admission = admitHello(call.request, this.options.local);
+    const admission = this.byCertificate(call, admitHello(call.request, this.options.local));
     if (!admission.ok) {
       this.options.warnings.error(remoteHostKey('hello', call.getPeer()), { remote: call.getPeer(), reason: admission.details }, 'refused peer hello');
       return callback({ code: admission.code, details: admission.details });
@@ -105,7 +109,7 @@ export class PeerInbound {
   private onStream(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
     const admission = this.isClosed
       ? ({ ok: false, code: grpc.status.UNAVAILABLE, details: 'Cannot accept peer stream: this node is shutting down' } as const)
-      : admitStream(call.metadata, this.options.local);
+      : this.byCertificate(call, admitStream(call.metadata, this.options.local));
     if (!admission.ok) {
       this.rejectedBatches += 1;
       this.options.warnings.warn(remoteHostKey('stream', call.getPeer()), { remote: call.getPeer(), reason: admission.details }, 'refused peer stream');
@@ -121,6 +125,14 @@ export class PeerInbound {
     call.on('cancelled', () => this.calls.delete(call));
     call.on('close', () => this.calls.delete(call));
     this.options.logger.debug({ peer }, 'inbound peer stream open');
+  }
+
+  /** The admission, checked against the peer's certificate on a mutual-TLS port; refusals counted. */
+  private byCertificate(call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } }, admission: Admission): Admission {
+    if (!this.options.certified) return admission;
+    const checked = admitCertified(admission, certifiedPeer(call.getAuthContext().sslPeerCertificate));
+    if (!checked.ok) this.refusals.counts.peerIdentity += 1;
+    return checked;
   }
 
   private rejectBatch(peer: NodeId, reason: string): void {

@@ -9,10 +9,11 @@ import type { PeerCounters } from './outbox.js';
 import type { WarnLimiter } from './warn-limiter.js';
 import { refusalKinds, type RefusalKind } from './wire-reader.js';
 
-export type RefusalCounts = Record<RefusalKind, number>;
+/** Per message kind, plus `peerIdentity`: Hello and Stream calls refused for who the peer is. */
+export type RefusalCounts = Record<RefusalKind | 'peerIdentity', number>;
 
 export class PeerRefusals {
-  readonly counts: RefusalCounts = Object.fromEntries(refusalKinds.map((kind) => [kind, 0])) as RefusalCounts;
+  readonly counts: RefusalCounts = { ...Object.fromEntries(refusalKinds.map((kind) => [kind, 0])), peerIdentity: 0 } as RefusalCounts;
 
   constructor(private readonly warnings: WarnLimiter) {}
 

@@ -143,6 +143,19 @@ export function kvServiceDefinition(): protoLoader.ServiceDefinition {
   return tolerantService(service(KV_SERVICE));
 }
 
+/** Node-to-node calls served on the peer port (raft.proto): the Cluster messages at RaftTransport paths. */
+export const PEER_CALLS = ['GroupHashes', 'ListAlarms'] as const;
+export type PeerCallName = (typeof PEER_CALLS)[number];
+
+/**
+ * The peer port's node-to-node calls. Their codecs come from cluster.proto as loaded for clients
+ * (uint64 as decimal strings), so a reply built for the Cluster method serves here unchanged.
+ */
+export function peerCallsDefinition(): protoLoader.ServiceDefinition {
+  const methods = PEER_CALLS.map((name) => [name, { ...method(CLUSTER_SERVICE, name), path: `/${RAFT_SERVICE}/${name}` }]);
+  return tolerantService(Object.fromEntries(methods) as protoLoader.ServiceDefinition);
+}
+
 /** The operator's Cluster service (membership, leadership, snapshots). */
 export function clusterServiceDefinition(): protoLoader.ServiceDefinition {
   return tolerantService(service(CLUSTER_SERVICE));

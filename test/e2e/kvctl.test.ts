@@ -199,9 +199,10 @@ describe('kvctl cluster commands', () => {
     const before = json(list) as { leaderId: number; members: { nodeId: number; isLearner: boolean; isLeader: boolean }[] };
     expect(before.members.map((m) => m.nodeId)).toEqual([1, 2, 3]);
     expect(before.members.filter((m) => m.isLeader).map((m) => m.nodeId)).toEqual([before.leaderId]);
-    const added = await run(['member', 'add', '9', '127.0.0.1:9']);
+    // A member record with its own peer port: lists show only the client address.
+    const added = await run(['member', 'add', '9', '127.0.0.1:9@127.0.0.1:10']);
     expect(added.code).toBe(0);
-    expect(added.stdout).toMatch(/^Added node 9 at 127\.0\.0\.1:9 as a learner/);
+    expect(added.stdout).toMatch(/^Added node 9 at 127\.0\.0\.1:9@127\.0\.0\.1:10 as a learner/);
     expect(tableRows(added.stdout).find((r) => r[0] === '9')).toEqual(['9', '127.0.0.1:9', 'learner', 'no']);
     const promoted = await run(['member', 'promote', '9']);
     expect(tableRows(promoted.stdout).find((r) => r[0] === '9')).toEqual(['9', '127.0.0.1:9', 'voter', 'no']);

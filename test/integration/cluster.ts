@@ -43,6 +43,8 @@ export interface ClusterOptions {
 interface Member {
   readonly id: number;
   readonly address: string;
+  /** The node's peer port (`--peer-listen`): Raft traffic only. */
+  readonly peerAddress: string;
   readonly dataDir: string;
   readonly logPath: string;
   options: NodeOptions;
@@ -61,12 +63,13 @@ export class Cluster {
   private failed = false;
 
   private constructor(readonly root: string, private readonly options: ClusterOptions, ports: readonly number[]) {
-    for (const [i, port] of ports.entries()) {
+    const count = ports.length / 2;
+    for (const [i, port] of ports.slice(0, count).entries()) {
       const id = i + 1;
       const dataDir = join(root, `n${id}`);
       mkdirSync(dataDir);
       this.members.set(id, {
-        id, address: `127.0.0.1:${port}`, dataDir, logPath: join(root, `n${id}.log`),
+        id, address: `127.0.0.1:${port}`, peerAddress: `127.0.0.1:${ports[count + i] ?? 0}`, dataDir, logPath: join(root, `n${id}.log`),
         options: options.nodes?.[id] ?? {}, proc: null, paused: false, stub: null,
       });
     }
@@ -75,7 +78,7 @@ export class Cluster {
   /** Starts every node and waits until each answers Status (not for a leader: see waitForLeader). */
   static async start(options: ClusterOptions): Promise<Cluster> {
     const root = mkdtempSync(join(tmpdir(), 'raftkv-it-'));
-    const cluster = new Cluster(root, options, await freePorts(options.size + (options.spares ?? 0)));
+    const cluster = new Cluster(root, options, await freePorts(2 * (options.size + (options.spares ?? 0))));
     try {
       await Promise.all(cluster.founders().map((id) => cluster.launch(id)));
     } catch (error) {
@@ -118,9 +121,19 @@ export class Cluster {
     return this.member(id).dataDir;
   }
 
-  /** The founders as `raftkv serve --peers` takes them: `1=host:port,2=host:port`. */
+  /** The node's peer port address (Raft traffic only). */
+  peerAddress(id: number): string {
+    return this.member(id).peerAddress;
+  }
+
+  /** A member's record as `--peers` and `member add` take it: `client@peer`. */
+  memberAddress(id: number): string {
+    return `${this.address(id)}@${this.peerAddress(id)}`;
+  }
+
+  /** The founders as `raftkv serve --peers` takes them: `1=host:port@peerhost:port,...`. */
   peersFlag(): string {
-    return this.founders().map((id) => `${id}=${this.address(id)}`).join(',');
+    return this.founders().map((id) => `${id}=${this.memberAddress(id)}`).join(',');
   }
 
   logText(id: number): string {
@@ -243,7 +256,8 @@ export class Cluster {
   private argsOf(member: Member): string[] {
     const snapshot = member.options.snapshotEntries === undefined ? [] : ['--snapshot-entries', String(member.options.snapshotEntries)];
     return serveArgv({
-      nodeId: member.id, listen: member.address, peers: new Map(this.founders().map((id) => [id, this.address(id)])), dataDir: member.dataDir,
+      nodeId: member.id, listen: member.address, peerListen: member.peerAddress,
+      peers: new Map(this.founders().map((id) => [id, this.memberAddress(id)])), dataDir: member.dataDir,
       tickMs: this.options.tickMs ?? 20, electionTicks: this.options.electionTicks ?? 10,
       extra: [...snapshot, ...(this.options.flags ?? []), ...(member.options.flags ?? []), ...(member.id > this.options.size ? ['--join'] : [])],
     });

@@ -67,7 +67,7 @@ describe('forged peer messages from a member', () => {
     const termBefore = Math.max(...(await Promise.all(ids.map((id) => c.status(id)))).map((s) => s.term));
     for (const to of ids) {
       const from = ids.find((id) => id !== to) ?? 0;
-      const forger = new PeerForger(c.address(to), from);
+      const forger = new PeerForger(c.peerAddress(to), from);
       forgers.push(forger);
       forger.sendBatch(forgedBatch(from, to, termBefore));
     }
@@ -78,7 +78,7 @@ describe('forged peer messages from a member', () => {
         const counts = refusedOf(await c.stub(id).callCluster('NodeStats', {}, { deadlineMs: 2_000 }));
         return counts.outOfBounds === 6 ? counts : undefined;
       });
-      expect(refused).toEqual({ malformed: 0, outOfBounds: 6, inconsistent: 1, misaddressed: 0 });
+      expect(refused).toEqual({ malformed: 0, outOfBounds: 6, inconsistent: 1, misaddressed: 0, peerIdentity: 0 });
       expect(c.logText(id)).toContain('dropped peer message');
     }
     await onLeader(c, 'Put', putRequest('forged/after', 'ok'));

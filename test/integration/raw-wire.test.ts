@@ -10,6 +10,7 @@ import { get, LINEARIZABLE, put } from './kv-helpers.js';
 
 let single: Cluster | undefined;
 let raw: grpc.Client | undefined;
+let rawPeer: grpc.Client | undefined;
 
 function started(): Cluster {
   if (single === undefined) throw new Error('The cluster did not start');
@@ -20,20 +21,21 @@ beforeAll(async () => {
   single = await Cluster.start({ size: 1 });
   await single.waitForLeader();
   raw = new grpc.Client(single.address(1), grpc.credentials.createInsecure());
+  rawPeer = new grpc.Client(single.peerAddress(1), grpc.credentials.createInsecure());
 });
 afterEach((context) => {
   if (context.task.result?.state === 'fail') single?.markFailed();
 });
 afterAll(async () => {
   raw?.close();
+  rawPeer?.close();
   await single?.stopAll();
 });
 
 const passBytes = (bytes: Buffer): Buffer => bytes;
 
 /** The status of a unary call to `path` whose request body is exactly `body`. */
-function rawCall(path: string, body: Buffer): Promise<grpc.StatusObject> {
-  const client = raw;
+function rawCall(path: string, body: Buffer, client = raw): Promise<grpc.StatusObject> {
   if (client === undefined) throw new Error('No client');
   return new Promise((resolve) => {
     const deadline = Date.now() + 10_000;
@@ -70,9 +72,17 @@ describe('malformed protobuf requests', () => {
   });
 
   it('a peer Hello that is not a HelloRequest is refused with INVALID_ARGUMENT, and the node keeps serving', async () => {
-    const answer = await rawCall('/raftkv.raft.v1.RaftTransport/Hello', badWireType);
+    const answer = await rawCall('/raftkv.raft.v1.RaftTransport/Hello', badWireType, rawPeer);
     expect([answer.code, answer.details]).toEqual([grpc.status.INVALID_ARGUMENT, expect.stringContaining('Cannot accept peer: Cannot decode the Hello request')]);
     await expectServing();
+  });
+
+  it('the client port serves no Raft, and the peer port no Kv or Cluster: UNIMPLEMENTED', async () => {
+    const hello = await rawCall('/raftkv.raft.v1.RaftTransport/Hello', badWireType);
+    expect(hello.code).toBe(grpc.status.UNIMPLEMENTED);
+    for (const path of ['/raftkv.v1.Kv/Put', '/raftkv.v1.Cluster/MemberAdd']) {
+      expect((await rawCall(path, badWireType, rawPeer)).code).toBe(grpc.status.UNIMPLEMENTED);
+    }
   });
 });
 

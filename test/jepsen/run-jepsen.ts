@@ -174,7 +174,7 @@ async function execute(cluster: JepsenCluster, options: RunOptions, runDir: stri
   });
   const nemesisRng = rng.fork();
   const shardFaults = cluster.isSharded ? new ShardFaults(cluster, nemesisRng.fork()) : undefined;
-  const forgery = new Forgery((node) => cluster.net.clientAddress(nodeId(node)));
+  const forgery = new Forgery((node) => cluster.net.peerAddress(nodeId(node)));
   const runner = new NemesisRunner({ nodes: cluster.nodes, hooks: clusterHooks(cluster, shardFaults, forgery), rng: nemesisRng });
   const run = Promise.all([workloads.register?.run(), workloads.set?.run(), workloads.bank?.run()]).then(() => undefined);
   const phase = await faultPhase(cluster, shardRouter, runner, schedule, options.recoveryBoundS * 1000, run, () => (stopped = true))

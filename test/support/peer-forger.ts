@@ -15,10 +15,16 @@ export type ForgedMessage = Readonly<Record<string, unknown>>;
 export class PeerForger {
   private readonly client: grpc.Client;
   private call: grpc.ClientDuplexStream<Buffer, Buffer> | null = null;
+  /** How the last stream ended (a refusal, or a failed TLS handshake), if one has. */
+  lastStatus: grpc.StatusObject | null = null;
 
-  /** Talks to the node at `address` as member `asNode` of cluster `clusterId`. */
-  constructor(address: string, private readonly asNode: number, private readonly clusterId = 'raftkv') {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure());
+  /**
+   * Talks to the node's peer port at `address` as member `asNode` of cluster `clusterId`, in
+   * plaintext or with the `credentials` given (e.g. a stolen or wrong certificate).
+   */
+  constructor(address: string, private readonly asNode: number, private readonly clusterId = 'raftkv',
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {
+    this.client = new grpc.Client(address, credentials);
   }
 
   /** Serializes a MessageBatch from the forged member and writes it. */
@@ -45,7 +51,8 @@ export class PeerForger {
     call.on('data', () => undefined);
     // A refused or broken stream is reopened on the next send.
     call.on('error', () => undefined);
-    call.on('status', () => {
+    call.on('status', (status: grpc.StatusObject) => {
+      this.lastStatus = status;
       if (this.call === call) this.call = null;
     });
     this.call = call;

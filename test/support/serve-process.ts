@@ -18,7 +18,9 @@ export interface ServeFlags {
   readonly listen: string;
   /** Defaults to `listen`. */
   readonly advertise?: string;
-  /** id -> address, as this node should dial each founding member. */
+  /** The peer port (`--peer-listen`); the server's default is `listen`'s port + 1000. */
+  readonly peerListen?: string;
+  /** id -> member address (`client` or `client@peer`), as this node should dial each founding member. */
   readonly peers: ReadonlyMap<number, string>;
   readonly dataDir: string;
   readonly tickMs: number;
@@ -37,6 +39,7 @@ export function serveArgv(flags: ServeFlags, entry = serverEntryDefault): string
     '--node-id', String(flags.nodeId), '--listen', flags.listen, '--peers', peers, '--data-dir', flags.dataDir,
     '--tick-ms', String(flags.tickMs), '--election-ticks', String(flags.electionTicks),
     ...(flags.advertise === undefined ? [] : ['--advertise', flags.advertise]),
+    ...(flags.peerListen === undefined ? [] : ['--peer-listen', flags.peerListen]),
     ...(flags.join === true ? ['--join'] : []),
     // Suites that test one group say so: the server's default is a sharded cluster.
     ...(flags.extra?.includes('--groups') === true ? [] : ['--groups', '0']),

@@ -38,7 +38,9 @@ export const memberCommand: Command = {
   details: `list or change the members of the group (add joins as a learner unless --voter).
 
 A new node starts with 'raftkv serve --join ...', then 'kvctl member add ID ADDR' adds it as a learner;
-once 'kvctl endpoint status' shows it caught up, 'kvctl member promote ID' makes it a voter.`,
+once 'kvctl endpoint status' shows it caught up, 'kvctl member promote ID' makes it a voter.
+ADDR is the node's client address; a node whose peer port is not its client port + 1000 is
+given as CLIENT@PEER, e.g. 10.0.0.4:7001@10.0.0.4:9001.`,
   flags: {
     voter: { type: 'boolean', help: 'member add: join as a voter at once (slows commits until it catches up)' },
   },

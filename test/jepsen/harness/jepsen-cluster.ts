@@ -233,7 +233,7 @@ export class JepsenCluster {
   private argv(node: NodeId, join: boolean): string[] {
     const s = this.settings;
     return serveArgv({
-      nodeId: node, listen: this.net.listenAddress(node), advertise: this.net.advertiseAddress(node),
+      nodeId: node, listen: this.net.listenAddress(node), advertise: this.net.advertiseAddress(node), peerListen: this.net.peerListenAddress(node),
       peers: this.net.peersFor(node), dataDir: this.dataDir(node), tickMs: s.tickMs, electionTicks: s.electionTicks,
       join, extra: [
         '--snapshot-entries', String(s.snapshotEntries), ...(s.leaseReads ? ['--lease-reads'] : []),

@@ -101,7 +101,7 @@ async function repairMembers(cluster: JepsenCluster, members: FullStatus['member
 /** Brings a removed node back: empty start with --join, add as learner, catch up, promote. */
 export async function addMember(cluster: JepsenCluster, node: NodeId): Promise<void> {
   await cluster.startJoiner(node);
-  const address = cluster.net.advertiseAddress(node);
+  const address = cluster.net.memberAddress(node);
   await changeOnLeader(cluster, 'MemberAdd', { nodeId: String(node), address, voter: false }, (s) => membershipIn(s, node) !== 'absent');
   await pollUntil(`node ${node} to catch up as a learner`, catchUpTimeoutMs, async () => {
     const [leader, own] = await Promise.all([leaderStatus(cluster), cluster.status(node)]);

@@ -5,7 +5,8 @@
 //   the host end of the bridge, as a real client would.
 // - 'proxy' (no root, the documented fallback of ../net/README.md): nodes listen on loopback ports
 //   and dial each peer through a ProxyMesh link proxy; faults stall those proxies. Clients also go
-//   through proxies ('client' -> node). Limitation: a node re-added by a membership change is
+//   through proxies ('client' -> node). Client and peer ports have a mesh each, cut together.
+//   Limitation: a node re-added by a membership change is
 //   recorded with its real address, so links to it bypass the proxies from then on.
 import type { NodeId } from '../../../src/shared/ids.js';
 import { directSpawner, type Spawner } from '../../support/serve-process.js';
@@ -28,20 +29,27 @@ export interface NetFaultEntry {
 export interface NetBackend {
   readonly mode: NetMode;
   readonly faults: NetworkFaults;
-  /** What node `node` binds. */
+  /** What node `node` binds for clients. */
   listenAddress(node: NodeId): string;
-  /** How `node` dials each founding member (itself included, at its listen address). */
+  /** What node `node` binds for peers (`--peer-listen`). */
+  peerListenAddress(node: NodeId): string;
+  /** How `node` dials each founding member, as `client@peer` records (itself included, at its listen addresses). */
   peersFor(node: NodeId): Map<number, string>;
-  /** The address recorded for `node` when it is added back to the cluster. */
+  /** The client address `node` advertises (`--advertise`). */
   advertiseAddress(node: NodeId): string;
+  /** The member record (`client@peer`) for `node` when it is added back to the cluster. */
+  memberAddress(node: NodeId): string;
   /** How the test process dials `node`. */
   clientAddress(node: NodeId): string;
+  /** How the test process dials `node`'s peer port (the forge nemesis). */
+  peerAddress(node: NodeId): string;
   spawner(node: NodeId): Spawner;
   faultLog(): readonly NetFaultEntry[];
   teardown(): Promise<void>;
 }
 
 const nodePort = 7000;
+const nodePeerPort = 8000;
 
 /** 'auto' picks netns when this process may create namespaces, else says why and uses proxies. */
 export function chooseMode(requested: NetMode | 'auto', warn: (text: string) => void): NetMode {
@@ -64,13 +72,18 @@ async function startNetns(nodes: readonly NodeId[]): Promise<NetBackend> {
   try {
     const nemesis = await NetworkNemesis.install(lab);
     const address = (node: NodeId): string => `${lab.addressOf(node)}:${nodePort}`;
+    const peer = (node: NodeId): string => `${lab.addressOf(node)}:${nodePeerPort}`;
+    const record = (node: NodeId): string => `${address(node)}@${peer(node)}`;
     return {
       mode: 'netns',
       faults: nemesis,
       listenAddress: address,
-      peersFor: () => new Map(nodes.map((n) => [n, address(n)])),
+      peerListenAddress: peer,
+      peersFor: () => new Map(nodes.map((n) => [n, record(n)])),
       advertiseAddress: address,
+      memberAddress: record,
       clientAddress: address,
+      peerAddress: peer,
       spawner: (node) => (argv, options) => lab.run(node, argv, options),
       faultLog: () => nemesis.log,
       teardown: () => lab.teardown(),
@@ -84,10 +97,10 @@ async function startNetns(nodes: readonly NodeId[]): Promise<NetBackend> {
 /** NetworkFaults over a ProxyMesh, with the same log NetworkNemesis keeps. */
 class ProxyFaults implements NetworkFaults {
   readonly log: NetFaultEntry[] = [];
-  constructor(private readonly mesh: ProxyMesh) {}
+  constructor(private readonly meshes: readonly ProxyMesh[]) {}
 
   private block(kind: string, links: readonly DirectedLink[]): Promise<void> {
-    this.mesh.block(links);
+    for (const mesh of this.meshes) mesh.block(links);
     this.log.push({ timeNs: process.hrtime.bigint(), kind, links: links.map(linkName) });
     return Promise.resolve();
   }
@@ -109,31 +122,43 @@ class ProxyFaults implements NetworkFaults {
   }
 
   heal(): Promise<void> {
-    this.mesh.heal();
+    for (const mesh of this.meshes) mesh.heal();
     this.log.push({ timeNs: process.hrtime.bigint(), kind: 'heal', links: [] });
     return Promise.resolve();
   }
 }
 
 async function startProxy(nodes: readonly NodeId[]): Promise<NetBackend> {
-  const ports = await freePorts(nodes.length);
-  const listen = new Map(nodes.map((node, i) => [node, `127.0.0.1:${ports[i] ?? 0}`]));
-  const own = (node: NodeId): string => listen.get(node) ?? '';
-  const mesh = await ProxyMesh.start({ targets: nodes.map((node, i) => ({ node, host: '127.0.0.1', port: ports[i] ?? 0 })) });
-  const via = (from: Peer, to: NodeId): string => {
+  const ports = await freePorts(2 * nodes.length);
+  const portOf = (node: NodeId, peer: boolean): number => ports[nodes.indexOf(node) + (peer ? nodes.length : 0)] ?? 0;
+  const own = (node: NodeId): string => `127.0.0.1:${portOf(node, false)}`;
+  const ownPeer = (node: NodeId): string => `127.0.0.1:${portOf(node, true)}`;
+  const clientMesh = await ProxyMesh.start({ targets: nodes.map((node) => ({ node, host: '127.0.0.1', port: portOf(node, false) })) });
+  const peerMesh = await ProxyMesh.start({ targets: nodes.map((node) => ({ node, host: '127.0.0.1', port: portOf(node, true) })) })
+    .catch(async (error: unknown) => {
+      await clientMesh.close();
+      throw error;
+    });
+  const via = (mesh: ProxyMesh, from: Peer, to: NodeId): string => {
     const { host, port } = mesh.addressFor(from, to);
     return `${host}:${port}`;
   };
-  const faults = new ProxyFaults(mesh);
+  const faults = new ProxyFaults([clientMesh, peerMesh]);
   return {
     mode: 'proxy',
     faults,
     listenAddress: own,
-    peersFor: (node) => new Map(nodes.map((n) => [n, n === node ? own(n) : via(node, n)])),
+    peerListenAddress: ownPeer,
+    peersFor: (node) => new Map(nodes.map((n) => [n, n === node ? `${own(n)}@${ownPeer(n)}` : `${via(clientMesh, node, n)}@${via(peerMesh, node, n)}`])),
     advertiseAddress: own,
-    clientAddress: (node) => via('client', node),
+    memberAddress: (node) => `${own(node)}@${ownPeer(node)}`,
+    clientAddress: (node) => via(clientMesh, 'client', node),
+    peerAddress: (node) => via(peerMesh, 'client', node),
     spawner: () => directSpawner,
     faultLog: () => faults.log,
-    teardown: () => mesh.close(),
+    teardown: async () => {
+      await clientMesh.close();
+      await peerMesh.close();
+    },
   };
 }

@@ -31,6 +31,9 @@ describe('loadConfig()', () => {
     { argv: ['--listen', '127.0.0.1:1'], message: /nodeId is required/ },
     { argv: [...base, '--quota-bytes', '1000'], message: /quotaBytes from flags must be 0 \(off\) or at least 1048576, got "1000"/ },
     { argv: [...base, '--quota-bytes', '-1'], message: /quotaBytes from flags must be an integer in \[0, / },
+    { argv: [...base, '--peer-listen', '127.0.0.1:7001'], message: /peerListen must differ from listen \("127.0.0.1:7001"\)/ },
+    { argv: [...base, '--listen', '127.0.0.1:65000'], message: /peerListen is required: listen "127.0.0.1:65000" has no port \+ 1000/ },
+    { argv: [...base, '--peers', '1=127.0.0.1:7001@nowhere'], message: /peers\[1\] from flags must look like host:port or host:port@peerhost:peerport/ },
   ])('rejects $argv with a message naming the setting', ({ argv, message }) => {
     expect(() => loadConfig(argv, {})).toThrow(message);
   });
@@ -46,6 +49,17 @@ describe('loadConfig()', () => {
     expect(loadConfig(base, {}).quotaBytes).toBe(2 * 1024 ** 3);
     expect(loadConfig(base, { RAFTKV_QUOTA_BYTES: '0' }).quotaBytes).toBe(0);
     expect(loadConfig([...base, '--quota-bytes', '1048576'], { RAFTKV_QUOTA_BYTES: '0' }).quotaBytes).toBe(1024 * 1024);
+  });
+
+  it('puts the peer port at the client port + 1000 unless --peer-listen says otherwise; --peer-advertise follows it', () => {
+    const derived = loadConfig(base, {});
+    expect([derived.peerListen, derived.peerAdvertise]).toEqual(['127.0.0.1:8001', '127.0.0.1:8001']);
+    const given = loadConfig([...base, '--peer-listen', '0.0.0.0:9001'], { RAFTKV_PEER_ADVERTISE: 'n1.example:9001' });
+    expect([given.peerListen, given.peerAdvertise]).toEqual(['0.0.0.0:9001', 'n1.example:9001']);
+    const both = loadConfig(['--node-id', '1', '--listen', '127.0.0.1:7001', '--peers', '1=127.0.0.1:7001@127.0.0.1:9001,2=h2:7002'], {});
+    const advertised = loadConfig([...base, '--listen', '0.0.0.0:7001', '--advertise', 'n1:7001'], {});
+    expect([advertised.peerListen, advertised.peerAdvertise]).toEqual(['0.0.0.0:8001', 'n1:8001']);
+    expect([...both.peers]).toEqual([[1, '127.0.0.1:7001@127.0.0.1:9001'], [2, 'h2:7002']]);
   });
 
   it('accepts --join without peers for a node that waits to be added', () => {

@@ -213,7 +213,7 @@ describe('GrpcPeerTransport inbound checks', () => {
     call.write(proto.serializeBatch({ fromNode: 1, messages: [good(1), unsafeTerm, good(2), misaddressed, good(3)] }));
     await vi.waitFor(() => expect(readSeqs(received)).toEqual([1, 2, 3]), waitOptions);
     expect(b.transport.stats().peers.get(n(1))).toMatchObject({ droppedMalformed: 2, messagesReceived: 3 });
-    expect(b.transport.stats().refusedMessages).toEqual({ malformed: 0, outOfBounds: 1, inconsistent: 0, misaddressed: 1 });
+    expect(b.transport.stats().refusedMessages).toEqual({ malformed: 0, outOfBounds: 1, inconsistent: 0, misaddressed: 1, peerIdentity: 0 });
     const warning = b.lines.find((line) => line.msg === 'dropped peer message');
     expect(warning).toMatchObject({ peer: 1, kind: 'outOfBounds', level: PINO_WARN });
   });
