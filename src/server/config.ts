@@ -243,7 +243,7 @@ function validate(sources: readonly Source[]): ServerConfig {
     quiesce: bool('quiesce'), quotaBytes: quota(pick('quotaBytes')),
     hashCheckIntervalMs: int('hashCheckIntervalMs', 0, 24 * 3_600_000),
     authTokenTtlMs: int('authTokenTtlMs', 1000, 24 * 3_600_000),
-    ...listenSecurity(listen, tlsSettings(pick), bool('insecureListen')),
+    ...listenSecurity({ listen, peerListen }, tlsSettings(pick), bool('insecureListen')),
     metricsListen: optionalAddress('metricsListen', pick),
   };
 }
@@ -256,9 +256,12 @@ function optionalAddress(key: string, pick: (key: string) => Picked): string | u
 }
 
 /** Plaintext is for loopback; elsewhere it takes TLS or an explicit --insecure-listen. */
-function listenSecurity(listen: string, tls: TlsSettings | undefined, insecureListen: boolean): { tls: TlsSettings | undefined; insecureListen: boolean } {
-  if (tls === undefined && !insecureListen && !isLoopbackAddress(listen)) {
-    throw new ConfigError(`Setting listen "${listen}" is not a loopback address and TLS is off, so anyone who can reach it could read and change all data: `
+function listenSecurity(listens: Readonly<Record<string, string>>, tls: TlsSettings | undefined, insecureListen: boolean): { tls: TlsSettings | undefined; insecureListen: boolean } {
+  if (tls !== undefined || insecureListen) return { tls, insecureListen };
+  for (const [key, address] of Object.entries(listens)) {
+    // The peer port too: a plaintext peer port lets anyone who reaches it send Raft messages.
+    if (isLoopbackAddress(address)) continue;
+    throw new ConfigError(`Setting ${key} "${address}" is not a loopback address and TLS is off, so anyone who can reach it could read and change all data: `
       + 'set tlsCert and tlsKey (--tls-cert, --tls-key), or pass --insecure-listen to serve plaintext anyway');
   }
   return { tls, insecureListen };

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeKvCommand } from '../../src/storage/kv-command-codec.js';
 import { PeerStub } from '../../src/server/peer-calls.js';
 import { makeCa, makeCert, type CertFiles } from '../support/certs.js';
+import { loadClientTls } from '../../src/client/client-tls.js';
 import { forgedAppend, forgedEntry, PeerForger } from '../support/peer-forger.js';
 import { Cluster, pollUntil } from './cluster.js';
 import { LINEARIZABLE, get, onLeader, putRequest } from './kv-helpers.js';
@@ -32,7 +33,8 @@ function tlsFlags(files: CertFiles): string[] {
 
 beforeAll(async () => {
   const options = Object.fromEntries([...nodes].map(([id, files]) => [id, { flags: tlsFlags(files) }]));
-  cluster = await Cluster.start({ size: 3, nodes: options });
+  // The client port serves TLS too (no client certificates): the test's stubs trust the CA.
+  cluster = await Cluster.start({ size: 3, nodes: options, clientTls: loadClientTls({ caFile: ca.certFile }) });
   await cluster.waitForLeader().catch((error: unknown) => {
     cluster?.markFailed();
     throw error;

@@ -32,7 +32,7 @@ const expired = makeCert(dir, ca, { name: 'expired', commonName: 'alice', days: 
 const withCa: ClientTlsOptions = { caFile: ca.certFile };
 const asAlice: ClientTlsOptions = { caFile: ca.certFile, certFile: alice.certFile, keyFile: alice.keyFile };
 
-const tlsOnly = useCluster({ size: 1, flags: ['--tls-cert', live.certFile, '--tls-key', live.keyFile], clientTls: loadClientTls(withCa) });
+const tlsOnly = useCluster({ size: 1, flags: ['--tls-cert', live.certFile, '--tls-key', live.keyFile, '--tls-ca', ca.certFile], clientTls: loadClientTls(withCa) });
 const mutual = useCluster({
   size: 1, flags: ['--tls-cert', node.certFile, '--tls-key', node.keyFile, '--tls-ca', ca.certFile, '--client-cert-auth'], clientTls: loadClientTls(asAlice),
 });

@@ -54,10 +54,10 @@ describe('loadConfig()', () => {
   it('puts the peer port at the client port + 1000 unless --peer-listen says otherwise; --peer-advertise follows it', () => {
     const derived = loadConfig(base, {});
     expect([derived.peerListen, derived.peerAdvertise]).toEqual(['127.0.0.1:8001', '127.0.0.1:8001']);
-    const given = loadConfig([...base, '--peer-listen', '0.0.0.0:9001'], { RAFTKV_PEER_ADVERTISE: 'n1.example:9001' });
+    const given = loadConfig([...base, '--peer-listen', '0.0.0.0:9001', '--insecure-listen'], { RAFTKV_PEER_ADVERTISE: 'n1.example:9001' });
     expect([given.peerListen, given.peerAdvertise]).toEqual(['0.0.0.0:9001', 'n1.example:9001']);
     const both = loadConfig(['--node-id', '1', '--listen', '127.0.0.1:7001', '--peers', '1=127.0.0.1:7001@127.0.0.1:9001,2=h2:7002'], {});
-    const advertised = loadConfig([...base, '--listen', '0.0.0.0:7001', '--advertise', 'n1:7001'], {});
+    const advertised = loadConfig([...base, '--listen', '0.0.0.0:7001', '--advertise', 'n1:7001', '--insecure-listen'], {});
     expect([advertised.peerListen, advertised.peerAdvertise]).toEqual(['0.0.0.0:8001', 'n1:8001']);
     expect([...both.peers]).toEqual([[1, '127.0.0.1:7001@127.0.0.1:9001'], [2, 'h2:7002']]);
   });

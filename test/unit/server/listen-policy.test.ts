@@ -19,6 +19,11 @@ describe('loadConfig() listen policy', () => {
     expect(() => loadConfig(at('0.0.0.0:7001'), {})).toThrow(/listen "0\.0\.0\.0:7001" is not a loopback address and TLS is off.*--tls-cert, --tls-key.*--insecure-listen/);
   });
 
+  it('refuses a plaintext peer port on a non-loopback address too', () => {
+    expect(() => loadConfig(at('127.0.0.1:7001', '--peer-listen', '0.0.0.0:8001'), {})).toThrow(/peerListen "0\.0\.0\.0:8001" is not a loopback address and TLS is off/);
+    expect(loadConfig(at('127.0.0.1:7001', '--peer-listen', '0.0.0.0:8001', '--insecure-listen'), {}).peerListen).toBe('0.0.0.0:8001');
+  });
+
   it('accepts a non-loopback address with TLS, or with --insecure-listen, and loopback without either', () => {
     expect(loadConfig(at('0.0.0.0:7001', '--tls-cert', 'n.crt', '--tls-key', 'n.key'), {}).tls?.certFile).toBe('n.crt');
     expect(loadConfig(at('0.0.0.0:7001', '--insecure-listen'), {}).insecureListen).toBe(true);
