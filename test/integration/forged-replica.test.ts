@@ -40,7 +40,7 @@ describe('heartbeats for groups the shard map does not place on a node', () => {
     const before = await Promise.all(ids.map((id) => groupsOf(c, id)));
     for (const to of ids) {
       const from = ids.find((id) => id !== to) ?? 0;
-      const forger = new PeerForger(c.address(to), from);
+      const forger = new PeerForger(c.peerAddress(to), from);
       forgers.push(forger);
       forger.sendBatch([77, 4096, 2 ** 31, 1, 2].map((group) => forgedHeartbeat({ group, from, to, term: 1 })));
     }
