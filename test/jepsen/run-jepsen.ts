@@ -212,11 +212,13 @@ export async function runJepsen(options: RunOptions, warn: (text: string) => voi
   const cluster = new JepsenCluster({
     nodes, runDir, tickMs: options.tickMs, electionTicks: options.electionTicks, snapshotEntries: options.snapshotEntries,
     leaseReads: options.leaseReads, groups: options.groups, replicas: options.replicas, ...(options.serverEntry === undefined ? {} : { serverEntry: options.serverEntry }),
+    secure: options.secure,
   }, net);
   let outcome: RunOutcome | undefined;
   try {
     await cluster.startAll();
     await cluster.waitForLeader(leaderWaitMs);
+    await cluster.enableAuth(leaderWaitMs);
     outcome = await execute(cluster, options, runDir, mode);
     return outcome;
   } finally {

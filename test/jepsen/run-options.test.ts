@@ -25,6 +25,8 @@ describe('parseRunArgs()', () => {
 
   it('takes `none` as a run without faults and --lease-reads as a bare switch', () => {
     expect(parseRunArgs(['--nemesis', 'none', '--lease-reads'], 1)).toMatchObject({ nemeses: [], leaseReads: true });
+    expect(parseRunArgs(['--secure', '--time', '30'], 1)).toMatchObject({ secure: true, leaseReads: false, timeS: 30 });
+    expect(parseRunArgs([], 1)).toMatchObject({ secure: false });
   });
 
   it('reads --groups and --replicas, and the halves alias', () => {

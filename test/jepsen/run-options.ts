@@ -26,6 +26,8 @@ export interface RunOptions {
   readonly snapshotEntries: number;
   readonly opTimeoutMs: number;
   readonly leaseReads: boolean;
+  /** TLS with client certificates, mutual TLS between nodes, and auth enabled (harness/secure-setup.ts). */
+  readonly secure: boolean;
   /** Share of reads sent to a random node rather than the believed leader. */
   readonly followerReads: number;
   /** Quiet period after the final heal, in which the cluster must recover. */
@@ -38,7 +40,7 @@ export interface RunOptions {
 
 export const defaultRunOptions: RunOptions = {
   timeS: 60, nemeses: ['all'], nodes: 3, groups: 0, replicas: 3, outDir: 'runs/jepsen', workloads: ['register'], seed: 1, concurrency: 10,
-  net: 'auto', tickMs: 20, electionTicks: 10, snapshotEntries: 2_000, opTimeoutMs: 1_000, leaseReads: false,
+  net: 'auto', tickMs: 20, electionTicks: 10, snapshotEntries: 2_000, opTimeoutMs: 1_000, leaseReads: false, secure: false,
   followerReads: 0.2, quietS: 10, recoveryBoundS: 30,
 };
 
@@ -60,6 +62,7 @@ export const usage = `Usage: npm run test:jepsen -- [flags]
   --quiet S              quiet period after the final heal (default 10)
   --recovery-bound S     a write must succeed this soon after the heal (default 30)
   --lease-reads          run the servers with --lease-reads; half the reads use LEASE
+  --secure               TLS with client certificates, mutual TLS between nodes, auth enabled
   --server-entry PATH    server script relative to the repo root (tests: test/jepsen/broken-read-server.ts)`;
 
 const positiveInt = (name: string, text: string): number => {
@@ -122,8 +125,9 @@ export function parseRunArgs(argv: readonly string[], seedFromClock: number): Ru
   const options: Mutable = { ...defaultRunOptions, seed: seedFromClock };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? '';
-    if (flag === '--lease-reads') {
-      options.leaseReads = true;
+    if (flag === '--lease-reads' || flag === '--secure') {
+      if (flag === '--lease-reads') options.leaseReads = true;
+      else options.secure = true;
       continue;
     }
     const value = argv[i + 1];

@@ -5,7 +5,9 @@
 // reach nodes through `kvStub(node)`, created once per node so a restart reuses the channel.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { KvStub, type ClusterMethod, type Message } from '../../../src/client/kv-stub.js';
+import { makeSecureMaterial, secureServeFlags, type SecureMaterial } from './secure-setup.js';
 import { KvError } from '../../../src/shared/errors.js';
 import type { NodeId } from '../../../src/shared/ids.js';
 import { field, nodeStatus, num, type NodeStatus } from '../../support/kv-wire.js';
@@ -26,6 +28,8 @@ export interface ClusterSettings {
   readonly replicas?: number;
   /** Server entry point relative to the repo root; a test passes a deliberately broken wrapper. */
   readonly serverEntry?: string;
+  /** TLS everywhere and auth enabled (secure-setup.ts). */
+  readonly secure?: boolean;
 }
 
 export interface MemberView {
@@ -50,6 +54,7 @@ interface NodeState {
 }
 
 const startTimeoutMs = 60_000;
+const AUTH_SETUP_ATTEMPTS_MAX = 10;
 const killTimeoutMs = 10_000;
 const statusDeadlineMs = 1_000;
 
@@ -61,13 +66,18 @@ function membersOf(message: unknown): MemberView[] {
 export class JepsenCluster {
   private readonly states = new Map<NodeId, NodeState>();
 
+  private readonly secure: SecureMaterial | undefined;
+
   constructor(readonly settings: ClusterSettings, readonly net: NetBackend) {
     mkdirSync(join(settings.runDir, 'logs'), { recursive: true });
+    this.secure = settings.secure === true
+      ? makeSecureMaterial(settings.runDir, settings.nodes, (n) => [net.listenAddress(n), net.advertiseAddress(n), net.peerListenAddress(n), net.clientAddress(n), net.peerAddress(n)])
+      : undefined;
     for (const node of settings.nodes) {
       const address = net.clientAddress(node);
       const kv = new KvStub(address, {
         'grpc.initial_reconnect_backoff_ms': 50, 'grpc.min_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 300,
-      });
+      }, undefined, this.secure?.clientTls);
       this.states.set(node, { proc: null, paused: false, removed: false, joinNext: false, lock: Promise.resolve(), kv });
     }
   }
@@ -108,6 +118,31 @@ export class JepsenCluster {
 
   async startAll(): Promise<void> {
     await Promise.all(this.nodes.map((node) => this.exclusive(node, () => this.launch(node))));
+  }
+
+  /**
+   * With --secure, once a leader is up: a root user and auth on. The harness's calls run as root
+   * by their client certificate from then on; a workload call without rights would fail loudly.
+   */
+  async enableAuth(deadlineMs: number): Promise<void> {
+    if (this.secure === undefined) return;
+    const password = randomUUID();
+    for (const request of [{ action: 'user-add', name: 'root', password }, { action: 'enable' }]) await this.onLeader(request, deadlineMs);
+  }
+
+  /** An AuthChange on group 0's leader, following a leadership change a few times. */
+  private async onLeader(request: Message, deadlineMs: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const leader = await this.leaderOf();
+      try {
+        if (leader === undefined) throw new Error('no leader');
+        await this.kvStub(leader).callCluster('AuthChange', request, { deadlineMs });
+        return;
+      } catch (error) {
+        if (attempt >= AUTH_SETUP_ATTEMPTS_MAX) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   }
 
   get isSharded(): boolean {
@@ -242,7 +277,7 @@ export class JepsenCluster {
         // Always explicit: the server's own default is a sharded cluster.
         '--groups', String(s.groups ?? 0), ...(this.isSharded ? ['--replicas', String(s.replicas ?? 3)] : []),
         // The netns backend listens on lab addresses, not loopback: plaintext there must be asked for.
-        '--insecure-listen',
+        ...(this.secure === undefined ? ['--insecure-listen'] : secureServeFlags(this.secure, node)),
       ],
     }, s.serverEntry);
   }

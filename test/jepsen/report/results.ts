@@ -103,7 +103,8 @@ export function summaryText(facts: RunFacts, runDir: string): string {
   const ok = facts.ops.filter((op) => op.outcome === 'ok').length;
   const { groups, replicas } = facts.options;
   const shards = groups > 0 ? `, ${groups} groups x ${replicas} replicas` : '';
-  lines.push(`run ${runDir} (${facts.mode}, ${facts.options.nodes} nodes${shards}, seed ${facts.options.seed}, ${facts.durationS.toFixed(0)} s)`);
+  const secure = facts.options.secure ? ', TLS + mTLS + auth' : '';
+  lines.push(`run ${runDir} (${facts.mode}, ${facts.options.nodes} nodes${shards}${secure}, seed ${facts.options.seed}, ${facts.durationS.toFixed(0)} s)`);
   lines.push(`ops: ${facts.ops.length} (${ok} ok, ${info} info, ${facts.ops.length - ok - info} fail)`);
   lines.push(`availability: quiet ${pct(facts.availability.quiet)}, faulted ${pct(facts.availability.faulted)}`);
   for (const [kind, share] of Object.entries(facts.availability.byNemesis)) lines.push(`  during ${kind}: ${pct(share)}`);
