@@ -6,6 +6,7 @@
 // shard map (workloads/shard-router.ts) and the nemesis gains the shard faults
 // (harness/shard-faults.ts). Always tears the cluster and the network down. Used by run.ts (the
 // command line) and by jepsen.test.ts.
+import * as grpc from '@grpc/grpc-js';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nodeId, type NodeId } from '../../src/shared/ids.js';
@@ -174,7 +175,7 @@ async function execute(cluster: JepsenCluster, options: RunOptions, runDir: stri
   });
   const nemesisRng = rng.fork();
   const shardFaults = cluster.isSharded ? new ShardFaults(cluster, nemesisRng.fork()) : undefined;
-  const forgery = new Forgery((node) => cluster.net.peerAddress(nodeId(node)));
+  const forgery = new Forgery((node) => cluster.net.peerAddress(nodeId(node)), (member) => cluster.peerCredentials(nodeId(member)) ?? grpc.credentials.createInsecure());
   const runner = new NemesisRunner({ nodes: cluster.nodes, hooks: clusterHooks(cluster, shardFaults, forgery), rng: nemesisRng });
   const run = Promise.all([workloads.register?.run(), workloads.set?.run(), workloads.bank?.run()]).then(() => undefined);
   const phase = await faultPhase(cluster, shardRouter, runner, schedule, options.recoveryBoundS * 1000, run, () => (stopped = true))

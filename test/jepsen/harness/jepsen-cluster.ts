@@ -7,7 +7,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { KvStub, type ClusterMethod, type Message } from '../../../src/client/kv-stub.js';
-import { makeSecureMaterial, secureServeFlags, type SecureMaterial } from './secure-setup.js';
+import type * as grpc from '@grpc/grpc-js';
+import { makeSecureMaterial, nodeChannelCredentials, secureServeFlags, type SecureMaterial } from './secure-setup.js';
 import { KvError } from '../../../src/shared/errors.js';
 import type { NodeId } from '../../../src/shared/ids.js';
 import { field, nodeStatus, num, type NodeStatus } from '../../support/kv-wire.js';
@@ -96,6 +97,11 @@ export class JepsenCluster {
 
   kvStub(node: NodeId): KvStub {
     return this.state(node).kv;
+  }
+
+  /** With --secure, how to dial a peer port as member `node` (its own certificate); else plaintext. */
+  peerCredentials(node: NodeId): grpc.ChannelCredentials | undefined {
+    return this.secure === undefined ? undefined : nodeChannelCredentials(this.secure, node);
   }
 
   /** A Cluster service call (membership, leader transfer) on `node`. */

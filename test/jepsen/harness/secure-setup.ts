@@ -5,7 +5,9 @@
  * per run under <run>/tls with the openssl CLI, naming every address a node is reached at (netns
  * lab IPs, proxy addresses) so hostname checks pass as they would in a deployment.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { isIP } from 'node:net';
 import { loadClientTls, type ClientTls } from '../../../src/client/client-tls.js';
 import { makeCa, makeCert, type CertFiles } from '../../../src/cli/cert-files.js';
@@ -22,6 +24,13 @@ export function secureServeFlags(material: SecureMaterial, node: NodeId): string
   const cert = material.nodes.get(node);
   if (cert === undefined) throw new Error(`No certificate for node ${node}`);
   return ['--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--tls-ca', material.ca.certFile, '--client-cert-auth'];
+}
+
+/** Channel credentials that present node `node`'s own certificate (to forge as that member). */
+export function nodeChannelCredentials(material: SecureMaterial, node: NodeId): grpc.ChannelCredentials {
+  const cert = material.nodes.get(node);
+  if (cert === undefined) throw new Error(`No certificate for node ${node}`);
+  return grpc.credentials.createSsl(readFileSync(material.ca.certFile), readFileSync(cert.keyFile), readFileSync(cert.certFile));
 }
 
 /** `addressesOf(node)`: every host:port the node listens on or is dialed at. */

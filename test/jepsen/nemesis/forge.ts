@@ -12,6 +12,7 @@
 // boundary can refuse what is malformed or impossible, not a well-formed lie. That needs the
 // authentication of the security issue. The core does drop the one such lie it can recognise: a
 // second leader in a term whose leader it already follows (src/raft/follower.ts).
+import type * as grpc from '@grpc/grpc-js';
 import { SeededRng, type Rng } from '../../../src/shared/rng.js';
 import { GROUP_ID_MAX, LOG_INDEX_MAX, TERM_MAX, TERM_RISE_PER_WINDOW_MAX } from '../../../src/shared/limits.js';
 import {
@@ -120,13 +121,17 @@ export class Forgery {
   private readonly forgers = new Map<string, PeerForger>();
   readonly sent = new Map<ForgeKind, number>();
 
-  constructor(private readonly addressOf: (node: number) => string) {}
+  /**
+   * `credentialsOf(member)`: how to dial as that member; with --secure, its own node certificate,
+   * so the forgeries come from a member the peer port admits (a buggy member, not a stranger).
+   */
+  constructor(private readonly addressOf: (node: number) => string, private readonly credentialsOf?: (member: number) => grpc.ChannelCredentials) {}
 
   send(target: ForgeTarget, seed: number): ForgeKind {
     const key = `${target.to}:${target.as}`;
     let forger = this.forgers.get(key);
     if (forger === undefined) {
-      forger = new PeerForger(this.addressOf(target.to), target.as);
+      forger = new PeerForger(this.addressOf(target.to), target.as, 'raftkv', this.credentialsOf?.(target.as));
       this.forgers.set(key, forger);
     }
     const batch = forgeBatch(seed, target);
