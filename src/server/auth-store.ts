@@ -16,7 +16,7 @@ import type { GroupDriver } from '../runtime/group-driver.js';
 import { META_GROUP } from '../shard/placement.js';
 import { SYSTEM_KEYS_START } from '../storage/kv-table.js';
 import { EMPTY_AUTH, parseAuthState, serializeAuthState, type AuthState } from './auth-state.js';
-import { confirmRead, proposeKv } from './group-calls.js';
+import { compareAndPut, confirmRead } from './group-calls.js';
 
 export const AUTH_KEY = new Uint8Array([...SYSTEM_KEYS_START, ...new TextEncoder().encode('raftkv/auth')]);
 const SECRET_BYTES = 32;
@@ -81,14 +81,8 @@ export class AuthStore {
     const { state, version } = this.read(meta);
     const withSecret = state.secret === '' ? { ...state, secret: randomBytes(SECRET_BYTES).toString('base64') } : state;
     const edited = edit(withSecret);
-    const applied = await proposeKv(this.host, meta, {
-      type: 'txn', timeMs: Date.now(),
-      compares: [{ key: AUTH_KEY, target: 'version', op: '=', number: version }],
-      success: [{ type: 'put', key: AUTH_KEY, value: new TextEncoder().encode(serializeAuthState(edited)) }],
-      failure: [],
-    }, deadlineMs);
     // Changes are serialized on this node; a failed compare means another node led meanwhile.
-    if (applied.result.type !== 'txn' || !applied.result.succeeded) throw new KvError('OVERLOADED', 'Cannot change the auth state: it changed concurrently; retry');
+    if (!(await compareAndPut(this.host, meta, AUTH_KEY, version, serializeAuthState(edited), deadlineMs))) throw new KvError('OVERLOADED', 'Cannot change the auth state: it changed concurrently; retry');
     this.log.info({ group: META_GROUP, enabled: edited.enabled }, 'auth state changed');
     return edited;
   }

@@ -30,6 +30,21 @@ export async function proposeKv(host: NodeHost, driver: GroupDriver, command: Kv
 }
 
 /** Resolves once this node may serve a linearizable read of the group's local state. */
+/**
+ * Writes `value` under `key` if the key's version is still `version` (0: absent), through the
+ * group's log: how one node edits a document that several nodes may edit (the shard map, the
+ * auth state). False when the compare failed, i.e. someone changed it since it was read.
+ */
+export async function compareAndPut(host: NodeHost, driver: GroupDriver, key: Uint8Array, version: number, value: string, deadlineMs: number): Promise<boolean> {
+  const applied = await proposeKv(host, driver, {
+    type: 'txn', timeMs: Date.now(),
+    compares: [{ key, target: 'version', op: '=', number: version }],
+    success: [{ type: 'put', key, value: new TextEncoder().encode(value) }],
+    failure: [],
+  }, deadlineMs);
+  return applied.result.type === 'txn' && applied.result.succeeded;
+}
+
 export async function confirmRead(host: NodeHost, driver: GroupDriver, deadlineMs: number): Promise<void> {
   const { requestId, ready } = startRead(driver);
   const started = driver.core.readIndex(requestId);

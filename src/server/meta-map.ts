@@ -15,7 +15,7 @@ import type { NodeHost } from '../runtime/node-host.js';
 import type { GroupDriver } from '../runtime/group-driver.js';
 import { META_GROUP } from '../shard/placement.js';
 import { shardMapFromJson, shardMapToJson, type ShardMap, type ShardMapJson } from '../shard/shard-map.js';
-import { confirmRead, proposeKv } from './group-calls.js';
+import { compareAndPut, confirmRead } from './group-calls.js';
 
 /** The meta group key that holds the shard map (JSON). */
 export const MAP_KEY = new TextEncoder().encode('shard-map');
@@ -66,13 +66,7 @@ export class MetaMap {
       if (map === null) throw new KvError('INVALID_ARGUMENT', 'Cannot change the shard map: this cluster is not sharded (started with --groups 0)', { field: 'groupId' });
       const edited = edit(map);
       if (edited === null) return map;
-      const applied = await proposeKv(this.host, meta, {
-        type: 'txn', timeMs: Date.now(),
-        compares: [{ key: MAP_KEY, target: 'version', op: '=', number: version }],
-        success: [{ type: 'put', key: MAP_KEY, value: new TextEncoder().encode(JSON.stringify(shardMapToJson(edited))) }],
-        failure: [],
-      }, deadlineMs);
-      if (applied.result.type === 'txn' && applied.result.succeeded) {
+      if (await compareAndPut(this.host, meta, MAP_KEY, version, JSON.stringify(shardMapToJson(edited)), deadlineMs)) {
         this.log.info({ group: META_GROUP, epoch: edited.epoch }, 'shard map changed');
         return edited;
       }

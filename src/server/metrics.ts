@@ -80,7 +80,8 @@ export class NodeMetrics {
   /** Compares every group's leader with the last tick's; called once per tick. */
   sampleLeaders(): void {
     for (const driver of this.sources.host.allGroups()) {
-      const leader = driver.core.status().leader;
+      // The field, not status(): status() builds a progress map, and this runs every tick.
+      const leader = driver.core.leader;
       const before = this.leaderSeen.get(driver.group);
       if (before !== undefined && before !== leader && leader !== null) this.leaderChanges.inc();
       if (before === undefined || leader !== null) this.leaderSeen.set(driver.group, leader);

@@ -6,25 +6,18 @@
 // the transport) and in-bound terms far beyond the cluster's (never stepped; the core raises its
 // term by one window at most, src/raft/election.ts); then every node must still run, agree on a
 // leader at a term at most one window above the old one, and serve writes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LOG_INDEX_MAX, TERM_MAX, TERM_RISE_PER_WINDOW_MAX } from '../../src/shared/limits.js';
-import { Cluster, pollUntil } from './cluster.js';
+import { pollUntil } from './cluster.js';
+import { useCluster } from './use-cluster.js';
 import { LINEARIZABLE, get, onLeader, putRequest } from './kv-helpers.js';
 import { forgedAppend, forgedEntry, forgedHeartbeat, forgedVoteRequest, PeerForger } from '../support/peer-forger.js';
 
-let cluster: Cluster | undefined;
 const forgers: PeerForger[] = [];
 
-beforeAll(async () => {
-  cluster = await Cluster.start({ size: 3 });
-  await cluster.waitForLeader().catch((error: unknown) => {
-    cluster?.markFailed();
-    throw error;
-  });
-});
+const started = useCluster({ size: 3 });
 afterAll(async () => {
   for (const forger of forgers) forger.close();
-  await cluster?.stopAll();
 });
 
 /** NodeStats.peerMessagesRefused as numbers. */
@@ -32,11 +25,6 @@ function refusedOf(stats: Record<string, unknown>): Record<string, number> {
   const map = stats['peerMessagesRefused'];
   if (typeof map !== 'object' || map === null) return {};
   return Object.fromEntries(Object.entries(map).map(([reason, n]) => [reason, Number(n)]));
-}
-
-function started(): Cluster {
-  if (cluster === undefined) throw new Error('The cluster did not start');
-  return cluster;
 }
 
 /** Forged messages in one batch whose far term is within bounds, so only the term window stops them. */

@@ -5,29 +5,17 @@
 // a real member and sends heartbeats for group ids the shard map does not have, and for the data
 // groups, to every node. Only a group the map places on a node may be created there (the meta
 // group always), so no node may gain a replica. Before the fix every node created every group named.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, pollUntil } from './cluster.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pollUntil, type Cluster } from './cluster.js';
+import { useCluster } from './use-cluster.js';
 import { forgedHeartbeat, PeerForger } from '../support/peer-forger.js';
 
-let cluster: Cluster | undefined;
 const forgers: PeerForger[] = [];
 
-beforeAll(async () => {
-  cluster = await Cluster.start({ size: 3, flags: ['--groups', '2', '--replicas', '1', '--hash-check-interval-ms', '0'] });
-  await cluster.waitForLeader().catch((error: unknown) => {
-    cluster?.markFailed();
-    throw error;
-  });
-});
+const started = useCluster({ size: 3, flags: ['--groups', '2', '--replicas', '1', '--hash-check-interval-ms', '0'] });
 afterAll(async () => {
   for (const forger of forgers) forger.close();
-  await cluster?.stopAll();
 });
-
-function started(): Cluster {
-  if (cluster === undefined) throw new Error('The cluster did not start');
-  return cluster;
-}
 
 async function groupsOf(c: Cluster, id: number): Promise<number> {
   return Number((await c.stub(id).callCluster('NodeStats', {}, { deadlineMs: 2_000 }))['groups']);

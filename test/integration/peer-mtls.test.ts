@@ -11,45 +11,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeKvCommand } from '../../src/storage/kv-command-codec.js';
 import { PeerStub } from '../../src/server/peer-calls.js';
 import { makeCa, makeCert, type CertFiles } from '../support/certs.js';
 import { loadClientTls } from '../../src/client/client-tls.js';
 import { forgedAppend, forgedEntry, PeerForger } from '../support/peer-forger.js';
-import { Cluster, pollUntil } from './cluster.js';
+import { pollUntil } from './cluster.js';
+import { useCluster } from './use-cluster.js';
 import { LINEARIZABLE, get, onLeader, putRequest } from './kv-helpers.js';
 
 const certDir = mkdtempSync(join(tmpdir(), 'raftkv-peer-mtls-'));
 const ca = makeCa(certDir);
 const nodeCert = (id: number): CertFiles => makeCert(certDir, ca, { name: `node-${id}`, commonName: `node-${id}` });
 const nodes = new Map([1, 2, 3].map((id) => [id, nodeCert(id)]));
-let cluster: Cluster | undefined;
 const forgers: PeerForger[] = [];
 
 function tlsFlags(files: CertFiles): string[] {
   return ['--tls-cert', files.certFile, '--tls-key', files.keyFile, '--tls-ca', ca.certFile];
 }
 
-beforeAll(async () => {
-  const options = Object.fromEntries([...nodes].map(([id, files]) => [id, { flags: tlsFlags(files) }]));
-  // The client port serves TLS too (no client certificates): the test's stubs trust the CA.
-  cluster = await Cluster.start({ size: 3, nodes: options, clientTls: loadClientTls({ caFile: ca.certFile }) });
-  await cluster.waitForLeader().catch((error: unknown) => {
-    cluster?.markFailed();
-    throw error;
-  });
-});
+const options = Object.fromEntries([...nodes].map(([id, files]) => [id, { flags: tlsFlags(files) }]));
+// The client port serves TLS too (no client certificates): the test's stubs trust the CA.
+const started = useCluster({ size: 3, nodes: options, clientTls: loadClientTls({ caFile: ca.certFile }) });
 afterAll(async () => {
   for (const forger of forgers) forger.close();
-  await cluster?.stopAll();
   rmSync(certDir, { recursive: true, force: true });
 });
-
-function started(): Cluster {
-  if (cluster === undefined) throw new Error('The cluster did not start');
-  return cluster;
-}
 
 const pem = (path: string): Buffer => readFileSync(path);
 const withCert = (files: CertFiles): grpc.ChannelCredentials => grpc.credentials.createSsl(pem(ca.certFile), pem(files.keyFile), pem(files.certFile));
